@@ -1,0 +1,332 @@
+import { readFile } from 'node:fs/promises'
+import { isInteger, isSafeNumber, LosslessNumber, parse } from 'lossless-json'
+import { z } from 'zod'
+import { SwarmswapError } from '../../errors.js'
+import { btcToSats } from './rpc-amount.js'
+
+export type BitcoinRpcAuth = { user: string; password: string } | { cookieFile: string }
+
+export interface BitcoinRpcOptions {
+  /** e.g. http://127.0.0.1:18443 */
+  url: string
+  /** rpcuser/rpcpassword, or bitcoind's `.cookie` file (re-read on every call, so a restart is picked up). */
+  auth: BitcoinRpcAuth
+  /** Per call, default 30 s. */
+  timeoutMs?: number
+}
+
+export interface BlockchainInfo {
+  chain: string
+  blocks: number
+  headers: number
+  bestBlockHash: string
+  medianTime: number
+}
+
+export interface BlockHeader {
+  hash: string
+  height: number
+  time: number
+  medianTime: number
+  previousBlockHash?: string
+  confirmations: number
+}
+
+export interface Block extends BlockHeader {
+  txs: { txid: string; hex: string }[]
+}
+
+export interface RawTransaction {
+  txid: string
+  hex: string
+  blockHash?: string
+  /** 0 while unconfirmed. */
+  confirmations: number
+}
+
+export interface TxOut {
+  value: bigint
+  scriptPubKeyHex: string
+  confirmations: number
+}
+
+const hash = z.string().regex(/^[0-9a-f]{64}$/, 'a 64-digit lowercase hex hash')
+const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, 'lowercase hex bytes')
+const int = z.number().int()
+/** A BTC amount as parsed by lossless-json: a safe integer or the exact decimal text. */
+const btc = z.union([int, z.instanceof(LosslessNumber)]).transform((amount) => btcToSats(amount.toString()))
+
+const headerFields = {
+  hash,
+  height: int.nonnegative(),
+  time: int,
+  mediantime: int,
+  previousblockhash: hash.optional(),
+  confirmations: int,
+}
+
+function toHeader(raw: z.infer<z.ZodObject<typeof headerFields>>): BlockHeader {
+  return {
+    hash: raw.hash,
+    height: raw.height,
+    time: raw.time,
+    medianTime: raw.mediantime,
+    ...(raw.previousblockhash === undefined ? {} : { previousBlockHash: raw.previousblockhash }),
+    confirmations: raw.confirmations,
+  }
+}
+
+const schemas = {
+  blockchainInfo: z
+    .object({ chain: z.string(), blocks: int, headers: int, bestblockhash: hash, mediantime: int })
+    .transform((raw) => ({
+      chain: raw.chain,
+      blocks: raw.blocks,
+      headers: raw.headers,
+      bestBlockHash: raw.bestblockhash,
+      medianTime: raw.mediantime,
+    })),
+  header: z.object(headerFields).transform(toHeader),
+  block: z
+    .object({ ...headerFields, tx: z.array(z.object({ txid: hash, hex })) })
+    .transform((raw) => ({ ...toHeader(raw), txs: raw.tx.map(({ txid, hex }) => ({ txid, hex })) })),
+  rawTransaction: z
+    .object({ txid: hash, hex, blockhash: hash.optional(), confirmations: int.nonnegative().optional() })
+    .transform((raw) => ({
+      txid: raw.txid,
+      hex: raw.hex,
+      ...(raw.blockhash === undefined ? {} : { blockHash: raw.blockhash }),
+      confirmations: raw.confirmations ?? 0,
+    })),
+  smartFee: z.object({ feerate: btc.optional(), blocks: int }),
+  txOut: z
+    .object({ value: btc, scriptPubKey: z.object({ hex }), confirmations: int.nonnegative() })
+    .transform((raw) => ({
+      value: raw.value,
+      scriptPubKeyHex: raw.scriptPubKey.hex,
+      confirmations: raw.confirmations,
+    }))
+    .nullable(),
+}
+
+const envelope = z.object({
+  result: z.unknown(),
+  error: z.object({ code: int, message: z.string() }).nullable(),
+  id: z.unknown(),
+})
+
+/** Methods whose JSON-RPC errors mean "the transaction was refused", not "the call failed". */
+const TX_REJECT_CODES = new Set([-25, -26])
+const TX_ALREADY_IN_CHAIN_CODE = -27
+
+/**
+ * A client of Bitcoin Core's documented JSON-RPC (v26+), usable unchanged against bitcoind and the embedded
+ * regtest node. Every result is validated with zod; amounts are parsed from the exact decimal text (never
+ * a float) into satoshis. Failures are SwarmswapErrors: RPC_UNREACHABLE, RPC_AUTH, TIMEOUT, BAD_DATA,
+ * RPC_ERROR (`details.rpcCode`, `details.method`), and for sendrawtransaction TX_REJECTED
+ * (`details.rpcCode`, `details.reason`) or TX_ALREADY_IN_CHAIN.
+ */
+export class BitcoinRpc {
+  private readonly url: string
+  private readonly auth: BitcoinRpcAuth
+  private readonly timeoutMs: number
+  private nextId = 1
+
+  constructor(options: BitcoinRpcOptions) {
+    this.url = options.url
+    this.auth = options.auth
+    this.timeoutMs = options.timeoutMs ?? 30_000
+  }
+
+  /** One JSON-RPC call; `schema` validates (and may transform) the result. */
+  async call<T>(method: string, params: readonly unknown[], schema: z.ZodType<T>): Promise<T> {
+    const id = this.nextId++
+    const { status, text } = await this.post(method, JSON.stringify({ jsonrpc: '1.0', id, method, params }))
+    if (status === 401 || status === 403) {
+      throw new SwarmswapError(
+        'RPC_AUTH',
+        `${method}: the node rejected the RPC credentials (HTTP ${status})`,
+        {
+          details: { method, status },
+        },
+      )
+    }
+    const json = parseJson(text)
+    if (json === undefined && status !== 200) {
+      // e.g. 503 "Work queue depth exceeded": the node is there but its RPC server did not take the call.
+      throw new SwarmswapError('RPC_UNREACHABLE', `${method}: HTTP ${status} without a JSON-RPC reply`, {
+        details: { method, status, body: text.slice(0, 200) },
+      })
+    }
+    const reply = envelope.safeParse(json)
+    if (!reply.success) {
+      throw new SwarmswapError('BAD_DATA', `${method}: not a JSON-RPC reply (HTTP ${status})`, {
+        details: { method, status, body: text.slice(0, 200) },
+      })
+    }
+    const { result, error } = reply.data
+    if (error !== null) throw rpcError(method, error.code, error.message)
+    if (status !== 200) {
+      throw new SwarmswapError('BAD_DATA', `${method}: HTTP ${status} with a result and no error`, {
+        details: { method, status },
+      })
+    }
+    const parsed = schema.safeParse(result)
+    if (!parsed.success) {
+      throw new SwarmswapError('BAD_DATA', `${method}: unexpected result: ${z.prettifyError(parsed.error)}`, {
+        details: { method, issues: parsed.error.issues },
+      })
+    }
+    return parsed.data
+  }
+
+  getBlockchainInfo(): Promise<BlockchainInfo> {
+    return this.call('getblockchaininfo', [], schemas.blockchainInfo)
+  }
+
+  getBlockCount(): Promise<number> {
+    return this.call('getblockcount', [], int.nonnegative())
+  }
+
+  getBlockHash(height: number): Promise<string> {
+    return this.call('getblockhash', [height], hash)
+  }
+
+  getBlockHeader(blockHash: string): Promise<BlockHeader> {
+    return this.call('getblockheader', [blockHash, true], schemas.header)
+  }
+
+  /** The block with every transaction's txid and raw hex (Core's getblock verbosity 2). */
+  getBlock(blockHash: string): Promise<Block> {
+    return this.call('getblock', [blockHash, 2], schemas.block)
+  }
+
+  /** Needs `-txindex` on Core for confirmed transactions unless `blockHash` is given. */
+  getRawTransaction(txid: string, blockHash?: string): Promise<RawTransaction> {
+    const params = blockHash === undefined ? [txid, true] : [txid, true, blockHash]
+    return this.call('getrawtransaction', params, schemas.rawTransaction)
+  }
+
+  getRawMempool(): Promise<string[]> {
+    return this.call('getrawmempool', [false], z.array(hash))
+  }
+
+  /** Resolves to the txid; a refusal is TX_REJECTED (`details.reason`), a confirmed tx TX_ALREADY_IN_CHAIN. */
+  sendRawTransaction(txHex: string): Promise<string> {
+    return this.call('sendrawtransaction', [txHex], hash)
+  }
+
+  /** Fee rate in sat/vB, rounded up; null when the node has no estimate yet (always so on a fresh regtest). */
+  async estimateSmartFee(confTarget: number): Promise<bigint | null> {
+    const { feerate } = await this.call('estimatesmartfee', [confTarget], schemas.smartFee)
+    if (feerate === undefined) return null
+    if (feerate <= 0n)
+      throw new SwarmswapError('BAD_DATA', `estimatesmartfee: non-positive feerate ${feerate}`)
+    return (feerate + 999n) / 1000n
+  }
+
+  /** The unspent output, or null when it does not exist or is spent (by the mempool too, if included). */
+  getTxOut(txid: string, vout: number, includeMempool = true): Promise<TxOut | null> {
+    return this.call('gettxout', [txid, vout, includeMempool], schemas.txOut)
+  }
+
+  generateToAddress(blocks: number, address: string): Promise<string[]> {
+    return this.call('generatetoaddress', [blocks, address], z.array(hash))
+  }
+
+  async setMockTime(unixSeconds: number): Promise<void> {
+    await this.call('setmocktime', [unixSeconds], z.null())
+  }
+
+  async invalidateBlock(blockHash: string): Promise<void> {
+    await this.call('invalidateblock', [blockHash], z.null())
+  }
+
+  async reconsiderBlock(blockHash: string): Promise<void> {
+    await this.call('reconsiderblock', [blockHash], z.null())
+  }
+
+  private async post(method: string, body: string): Promise<{ status: number; text: string }> {
+    const authorization = `Basic ${Buffer.from(await this.credentials()).toString('base64')}`
+    try {
+      const response = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      })
+      return { status: response.status, text: await response.text() }
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new SwarmswapError(
+          'TIMEOUT',
+          `${method}: no answer from ${this.url} within ${this.timeoutMs} ms`,
+          {
+            cause: error,
+            details: { method, timeoutMs: this.timeoutMs },
+          },
+        )
+      }
+      throw new SwarmswapError('RPC_UNREACHABLE', `${method}: cannot reach ${this.url}: ${describe(error)}`, {
+        cause: error,
+        details: { method, url: this.url },
+      })
+    }
+  }
+
+  /** `user:password`, from the options or from the cookie file as it is now. */
+  private async credentials(): Promise<string> {
+    if (!('cookieFile' in this.auth)) return `${this.auth.user}:${this.auth.password}`
+    let cookie: string
+    try {
+      cookie = (await readFile(this.auth.cookieFile, 'utf8')).trim()
+    } catch (error) {
+      // bitcoind deletes its cookie on shutdown and writes a new one on start: no cookie, no node.
+      throw new SwarmswapError('RPC_UNREACHABLE', `cannot read the RPC cookie file ${this.auth.cookieFile}`, {
+        cause: error,
+        details: { cookieFile: this.auth.cookieFile },
+      })
+    }
+    if (!cookie.includes(':')) {
+      throw new SwarmswapError('RPC_AUTH', `malformed RPC cookie file ${this.auth.cookieFile}`, {
+        details: { cookieFile: this.auth.cookieFile },
+      })
+    }
+    return cookie
+  }
+}
+
+/** Integers stay numbers when exactly representable; every other number stays exact text (LosslessNumber). */
+function parseNumber(text: string): number | LosslessNumber {
+  return isInteger(text) && isSafeNumber(text) ? Number(text) : new LosslessNumber(text)
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return parse(text, null, parseNumber)
+  } catch {
+    return undefined
+  }
+}
+
+function rpcError(method: string, rpcCode: number, message: string): SwarmswapError {
+  if (method === 'sendrawtransaction' && TX_REJECT_CODES.has(rpcCode)) {
+    return new SwarmswapError('TX_REJECTED', `transaction rejected: ${message}`, {
+      details: { rpcCode, reason: message, method },
+    })
+  }
+  if (method === 'sendrawtransaction' && rpcCode === TX_ALREADY_IN_CHAIN_CODE) {
+    return new SwarmswapError('TX_ALREADY_IN_CHAIN', `transaction already in the chain: ${message}`, {
+      details: { rpcCode, reason: message, method },
+    })
+  }
+  return new SwarmswapError('RPC_ERROR', `${method}: ${message} (${rpcCode})`, {
+    details: { rpcCode, method, message },
+  })
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
+  return `${error.message}${cause}`
+}
