@@ -76,11 +76,16 @@ export class Anvil {
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code, signal) =>
         reject(
-          new SwarmswapError('PROCESS_FAILED', `anvil exited (${code ?? signal}) before it was ready: ${stderr}`),
+          new SwarmswapError(
+            'PROCESS_FAILED',
+            `anvil exited (${code ?? signal}) before it was ready: ${stderr}`,
+          ),
         ),
       )
       child.once('error', (error) =>
-        reject(new SwarmswapError('PROCESS_FAILED', `anvil failed to start: ${error.message}`, { cause: error })),
+        reject(
+          new SwarmswapError('PROCESS_FAILED', `anvil failed to start: ${error.message}`, { cause: error }),
+        ),
       )
     })
     exited.catch(() => {})
