@@ -66,6 +66,16 @@ interface Trader {
   htlc: EvmHtlc
 }
 
+/** Who and what one scripted swap works with. */
+interface Scene {
+  alice: Trader
+  bob: Trader
+  amounts: RoundTripAmounts
+  endpoints: RegtestEndpoints
+  control: RegtestControl
+  log: (line: string) => void
+}
+
 type Balances = Record<'btc' | 'eth' | 'token', bigint>
 
 export async function runHtlcRoundTrip(
@@ -107,8 +117,9 @@ export async function runHtlcRoundTrip(
     await control.mintToken(bob.evmAddress, amounts.token)
     const start = { alice: await balances(alice), bob: await balances(bob) }
 
-    const swap = await swapWithClaims(alice, bob, amounts, endpoints, control, log)
-    const refund = await swapWithRefunds(alice, bob, amounts, endpoints, control, log)
+    const scene: Scene = { alice, bob, amounts, endpoints, control, log }
+    const swap = await swapWithClaims(scene)
+    const refund = await swapWithRefunds(scene)
 
     const end = { alice: await balances(alice), bob: await balances(bob) }
     const change = (who: 'alice' | 'bob') => ({
@@ -191,14 +202,7 @@ async function lockEvm(locker: Trader, terms: EvmSwapTerms, provider: JsonRpcPro
   return locked
 }
 
-async function swapWithClaims(
-  alice: Trader,
-  bob: Trader,
-  amounts: RoundTripAmounts,
-  endpoints: RegtestEndpoints,
-  control: RegtestControl,
-  log: (line: string) => void,
-) {
+async function swapWithClaims({ alice, bob, amounts, endpoints, control, log }: Scene) {
   const provider = control.evmProvider
   const secret = Uint8Array.from(randomBytes(32))
   const hashlock = sha256Hashlock(secret)
@@ -258,14 +262,7 @@ async function swapWithClaims(
   }
 }
 
-async function swapWithRefunds(
-  alice: Trader,
-  bob: Trader,
-  amounts: RoundTripAmounts,
-  endpoints: RegtestEndpoints,
-  control: RegtestControl,
-  log: (line: string) => void,
-) {
+async function swapWithRefunds({ alice, bob, amounts, endpoints, control, log }: Scene) {
   const provider = control.evmProvider
   const hashlock = sha256Hashlock(Uint8Array.from(randomBytes(32)))
   const deadline = await deadlines(control)

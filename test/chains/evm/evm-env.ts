@@ -1,5 +1,7 @@
 /** Shared setup of the EVM tests: one anvil per test file, snapshots to isolate tests, chain-time helpers. */
+
 import { randomBytes } from 'node:crypto'
+import type { TestFn } from 'ava'
 import { JsonRpcProvider, type JsonRpcSigner, sha256 } from 'ethers'
 import { Anvil } from '../../../regtest/anvil.js'
 
@@ -46,6 +48,22 @@ export async function mineAt(provider: JsonRpcProvider, timestamp: bigint): Prom
 /** The next transaction is mined in a block with exactly this timestamp. */
 export async function nextBlockAt(provider: JsonRpcProvider, timestamp: bigint): Promise<void> {
   await provider.send('evm_setNextBlockTimestamp', [Number(timestamp)])
+}
+
+/**
+ * Registers the hooks every EVM test file shares: each test runs on a snapshot of the chain that is
+ * reverted afterwards, and the file's anvil is stopped at the end.
+ */
+export function isolateEachTest<C extends { env: EvmEnv; snapshotId: string }>(test: TestFn<C>): void {
+  test.beforeEach(async (t) => {
+    t.context.snapshotId = await snapshot(t.context.env.provider)
+  })
+  test.afterEach.always(async (t) => {
+    await revertTo(t.context.env.provider, t.context.snapshotId)
+  })
+  test.after.always(async (t) => {
+    await t.context.env?.close()
+  })
 }
 
 export async function snapshot(provider: JsonRpcProvider): Promise<string> {

@@ -9,11 +9,10 @@ import {
   chainTime,
   type EvmEnv,
   feePaid,
+  isolateEachTest,
   mineAt,
   newSecret,
   nextBlockAt,
-  revertTo,
-  snapshot,
   startEvm,
 } from './evm-env.js'
 
@@ -52,17 +51,7 @@ test.before(async (t) => {
   }
 })
 
-test.beforeEach(async (t) => {
-  t.context.snapshotId = await snapshot(t.context.env.provider)
-})
-
-test.afterEach.always(async (t) => {
-  await revertTo(t.context.env.provider, t.context.snapshotId)
-})
-
-test.after.always(async (t) => {
-  await t.context.env?.close()
-})
+isolateEachTest(test)
 
 type Asset = 'ETH' | 'ERC-20'
 const assets: Asset[] = ['ETH', 'ERC-20']

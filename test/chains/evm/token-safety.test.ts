@@ -5,7 +5,7 @@ import { EvmHtlc } from '../../../src/chains/evm/htlc.js'
 import type { EvmSwapTerms } from '../../../src/chains/evm/terms.js'
 import { deployContract, Erc20 } from '../../../src/chains/evm/token.js'
 import { isSwarmswapError } from '../../../src/errors.js'
-import { chainTime, type EvmEnv, mineAt, newSecret, revertTo, snapshot, startEvm } from './evm-env.js'
+import { chainTime, type EvmEnv, isolateEachTest, mineAt, newSecret, startEvm } from './evm-env.js'
 
 interface Context {
   env: EvmEnv
@@ -24,17 +24,7 @@ test.before(async (t) => {
   t.context = { env, sender, recipient, htlc: await EvmHtlc.deploy(sender), snapshotId: '' }
 })
 
-test.beforeEach(async (t) => {
-  t.context.snapshotId = await snapshot(t.context.env.provider)
-})
-
-test.afterEach.always(async (t) => {
-  await revertTo(t.context.env.provider, t.context.snapshotId)
-})
-
-test.after.always(async (t) => {
-  await t.context.env?.close()
-})
+isolateEachTest(test)
 
 async function terms(c: Context, sender: string, recipient: string, token: string, hashlock: string) {
   const deadline = (await chainTime(c.env.provider)) + 3600n
