@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -33,6 +33,15 @@ function childPids(pid: number): number[] {
   } catch {
     return []
   }
+}
+
+function descendantPids(pid: number): number[] {
+  return childPids(pid).flatMap((child) => [child, ...descendantPids(child)])
+}
+
+async function waitForExit(pids: number[]): Promise<void> {
+  // Children (anvil; tsx's esbuild service) end with their parent; give the OS a moment to reap them.
+  for (let waited = 0; pids.some(isAlive) && waited < 5000; waited += 100) await sleep(100)
 }
 
 function randomAddress(): string {
@@ -95,8 +104,7 @@ test.serial('up: serves both chains and a DHT, stops on SIGTERM, keeps state in 
   const children = childPids(up.pid ?? 0)
   t.true(children.length >= 1, 'anvil runs as a child process')
   t.is(await stopChild(up, 'SIGTERM'), 0)
-  // Children (anvil; tsx's esbuild service) end with the parent; give the OS a moment to reap them.
-  for (let waited = 0; children.some(isAlive) && waited < 3000; waited += 100) await sleep(100)
+  await waitForExit(children)
   for (const pid of children) t.false(isAlive(pid), `child ${pid} was stopped`)
 
   // Restart on the same datadir: same chain, same contracts, same faucet.
@@ -138,4 +146,18 @@ test('control commands refuse bad input with a clear error and exit code 1', asy
     t.is(result.code, 1, args.join(' '))
     t.regex(result.stderr, message, args.join(' '))
   }
+})
+
+test.serial('npm run regtest: SIGTERM to npm stops every process it started', async (t) => {
+  const up = spawn('npm', ['run', '--silent', 'regtest', '--', '--free-ports'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.teardown(() => stopChild(up, 'SIGKILL'))
+  outputSchema.parse(JSON.parse(await firstLine(up, 60_000)))
+  const descendants = descendantPids(up.pid ?? 0)
+  t.true(descendants.length >= 3, 'npm runs tsx, node and anvil')
+  await stopChild(up, 'SIGTERM')
+  await waitForExit(descendants)
+  for (const pid of descendants) t.false(isAlive(pid), `process ${pid} was stopped`)
 })
