@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { SwarmswapError } from '../src/errors.js'
 import { type BenchReport, htlcBenchmark } from './htlc.js'
+import { orderbookBenchmark } from './orderbook.js'
 
 /**
  * `npm run bench -- <name> [--json]`: the project's one benchmark entry point. Each benchmark starts what
@@ -11,6 +12,10 @@ const benchmarks: Record<string, { description: string; run: () => Promise<Bench
   htlc: {
     description: 'gas of the EVM HTLC and vbytes of the Bitcoin HTLC, on the regtest chains',
     run: htlcBenchmark,
+  },
+  orderbook: {
+    description: 'order propagation over a 20-peer mesh and a 10,000-order sync',
+    run: orderbookBenchmark,
   },
 }
 

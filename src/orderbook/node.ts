@@ -1,0 +1,419 @@
+import { EventEmitter } from 'node:events'
+import { mkdir } from 'node:fs/promises'
+import type { SwarmConnection } from 'hyperswarm'
+import { isSwarmswapError, SwarmswapError } from '../errors.js'
+import { type Identity, loadOrCreateIdentity } from '../p2p/identity.js'
+import { type Ban, BanList, type Offence, type PeerLimits, resolvePeerLimits } from '../p2p/limits.js'
+import type { WireMessage } from '../p2p/messages.js'
+import { type OrderMessage, Peer } from '../p2p/peer.js'
+import { type DhtPeerAddress, Swarm } from '../p2p/swarm.js'
+import { chunkOrders, DEFAULT_MAX_MESSAGE_BYTES } from '../p2p/wire.js'
+import { OrderBook } from './book.js'
+import { type JournalOrder, liveOrders, OrderJournal } from './journal.js'
+import { assertMarket, marketId, marketTopic } from './market.js'
+import { type CreateOrderParams, createOrder, orderIdHex, validateOrder } from './order.js'
+import type { Market, NetworkName, SignedOrder } from './types.js'
+
+export interface OrderbookNodeOptions {
+  network: NetworkName
+  /** Local bootstrap list (regtest/tests), host:port objects; omitted on real networks = Hyperswarm's public bootstrap. */
+  bootstrap?: DhtPeerAddress[]
+  /** Bind the DHT to this host; tests and regtest: '127.0.0.1'. */
+  host?: string
+  /** Directory for the identity file and the corestore journal. */
+  storageDir: string
+  limits?: Partial<PeerLimits>
+}
+
+export interface PeerSummary {
+  /** Hex of the peer's identity public key. */
+  publicKey: string
+  /** marketId of every market whose channel is open with this peer. */
+  markets: string[]
+  /** Unix ms. */
+  connectedAt: number
+}
+
+export interface OrderbookNodeEvents {
+  'peer-add': [PeerSummary]
+  'peer-remove': [PeerSummary]
+  'peer-banned': [Ban]
+}
+
+interface JoinedMarket {
+  market: Market
+  topic: Uint8Array
+  book: OrderBook
+  joining: Promise<void>
+}
+
+/**
+ * One trader's order book node: a persistent identity, a Hyperswarm on which each joined market is a
+ * topic, one protomux channel per market per connection, the books, and the journal of its own orders.
+ * Orders come only from their maker's own connection (nothing is relayed), so a book holds exactly the
+ * orders of the makers reachable now.
+ */
+export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
+  readonly options: OrderbookNodeOptions
+  readonly limits: PeerLimits
+  readonly #journal: OrderJournal
+  readonly #bans = new BanList()
+  readonly #markets = new Map<string, JoinedMarket>()
+  readonly #peers = new Set<Peer>()
+  /** Own live orders of every market, joined or not, by id hex. */
+  readonly #own = new Map<string, JournalOrder>()
+  readonly #timers = new Set<NodeJS.Timeout>()
+  #identity: Identity | null = null
+  #swarm: Swarm | null = null
+  #opening: Promise<void> | null = null
+  #closing: Promise<void> | null = null
+  #expiryTimer: NodeJS.Timeout | null = null
+  #expiryAt = Number.POSITIVE_INFINITY
+
+  constructor(options: OrderbookNodeOptions) {
+    super()
+    this.options = options
+    this.limits = resolvePeerLimits(options.limits)
+    this.#journal = new OrderJournal(options.storageDir)
+  }
+
+  /** The identity public key (after ready). */
+  get publicKey(): Uint8Array {
+    return this.#requireIdentity().publicKey
+  }
+
+  /** Loads the identity, replays the journal, starts the swarm and rejoins the markets of live own orders. */
+  ready(): Promise<void> {
+    this.#opening ??= this.#open()
+    return this.#opening
+  }
+
+  async #open(): Promise<void> {
+    await mkdir(this.options.storageDir, { recursive: true, mode: 0o700 })
+    this.#identity = await loadOrCreateIdentity(this.options.storageDir)
+    await this.#journal.ready()
+    const nowS = Date.now() / 1000
+    for (const [id, own] of liveOrders(await this.#journal.events())) {
+      if (own.order.expiry > nowS) this.#own.set(id, own)
+    }
+    this.#swarm = new Swarm({
+      identity: this.#identity,
+      network: this.options.network,
+      ...(this.options.bootstrap === undefined ? {} : { bootstrap: this.options.bootstrap }),
+      ...(this.options.host === undefined ? {} : { host: this.options.host }),
+      isBanned: (key) => this.#bans.isBanned(key, Date.now()),
+      onConnection: (connection) => this.#onConnection(connection),
+    })
+    await this.#swarm.ready()
+    const markets = new Map(
+      [...this.#own.values()].map(({ order }) => [marketId(order.market), order.market]),
+    )
+    await Promise.all([...markets.values()].map((market) => this.join(market)))
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#opening?.catch(() => {})
+      for (const timer of this.#timers) clearTimeout(timer)
+      this.#timers.clear()
+      if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer)
+      await this.#swarm?.close()
+      await this.#journal.close()
+    })()
+    return this.#closing
+  }
+
+  /** Announces on the market's topic and looks it up; creates the book (holding the node's own orders). */
+  async join(market: Market): Promise<void> {
+    const swarm = this.#requireSwarm()
+    assertMarket(market)
+    const key = marketId(market)
+    const joined = this.#markets.get(key)
+    if (joined !== undefined) return joined.joining
+    const topic = marketTopic(market)
+    const book = new OrderBook(market)
+    book.subscribe((change) => {
+      if (change.type === 'added') this.#armExpiry(change.entry.order.expiry * 1000)
+    })
+    const entry: JoinedMarket = { market, topic, book, joining: Promise.resolve() }
+    this.#markets.set(key, entry)
+    for (const own of this.#own.values()) {
+      if (marketId(own.order.market) === key) book.add(own.order, own.remaining)
+    }
+    for (const peer of this.#peers) peer.openChannel(market)
+    entry.joining = swarm.join(topic)
+    return entry.joining
+  }
+
+  /** Stops announcing the market, closes its channels and drops its book. Own orders stay in the journal. */
+  async leave(market: Market): Promise<void> {
+    const key = marketId(market)
+    const joined = this.#markets.get(key)
+    if (joined === undefined) return
+    this.#markets.delete(key)
+    for (const peer of this.#peers) peer.closeChannel(market)
+    joined.book.clear('maker-gone')
+    await this.#swarm?.leave(joined.topic)
+  }
+
+  /** The market's book; the market must be joined. */
+  book(market: Market): OrderBook {
+    const joined = this.#markets.get(marketId(market))
+    if (joined === undefined)
+      throw new SwarmswapError('NOT_FOUND', `market ${marketId(market)} is not joined`)
+    return joined.book
+  }
+
+  /** Signs an order, journals it, adds it to the local book and sends it on every channel of its market. */
+  async place(params: Omit<CreateOrderParams, 'market'> & { market: Market }): Promise<SignedOrder> {
+    const identity = this.#requireIdentity()
+    this.#assertOpen()
+    const order = createOrder(params, identity)
+    await this.#journal.append({ type: 'placed', order })
+    const id = orderIdHex(order)
+    this.#own.set(id, { order, remaining: order.amount })
+    this.#markets.get(marketId(order.market))?.book.add(order)
+    this.#broadcast(order.market, { type: 'orders', orders: [order] })
+    return order
+  }
+
+  /** Withdraws an own order everywhere. */
+  async cancel(idHex: string): Promise<void> {
+    const own = this.#requireOwn(idHex)
+    await this.#journal.append({ type: 'cancelled', id: own.order.id })
+    this.#own.delete(idHex.toLowerCase())
+    this.#markets.get(marketId(own.order.market))?.book.remove(idHex, 'cancelled')
+    this.#broadcast(own.order.market, { type: 'cancel', ids: [own.order.id] })
+  }
+
+  /** Records a fill of `baseAmount` of an own order: the remainder shrinks (0 removes it) everywhere. */
+  async fill(idHex: string, baseAmount: bigint): Promise<void> {
+    const own = this.#requireOwn(idHex)
+    if (baseAmount <= 0n || baseAmount > own.remaining) {
+      throw new SwarmswapError('INVALID_ARGUMENT', `fill of ${baseAmount} is not in 1..${own.remaining}`)
+    }
+    const remaining = own.remaining - baseAmount
+    await this.#journal.append({ type: 'updated', id: own.order.id, remaining })
+    if (remaining === 0n) this.#own.delete(idHex.toLowerCase())
+    else this.#own.set(idHex.toLowerCase(), { order: own.order, remaining })
+    this.#markets.get(marketId(own.order.market))?.book.setRemaining(idHex, remaining)
+    this.#broadcast(own.order.market, { type: 'update', id: own.order.id, remaining })
+  }
+
+  peers(): PeerSummary[] {
+    return [...this.#peers].map(summarize)
+  }
+
+  /** One ping/pong round trip to the peer over the market's channel, ms. */
+  ping(peerKeyHex: string, market: Market): Promise<number> {
+    const peer = [...this.#peers].find(
+      (p) => p.remoteKeyHex === peerKeyHex.toLowerCase() && p.hasChannel(market),
+    )
+    if (peer === undefined) {
+      return Promise.reject(
+        new SwarmswapError('NOT_FOUND', `no ${marketId(market)} channel to ${peerKeyHex}`),
+      )
+    }
+    return peer.ping(market)
+  }
+
+  banned(): Ban[] {
+    return this.#bans.list(Date.now())
+  }
+
+  #onConnection(connection: SwarmConnection): void {
+    if (
+      this.#closing !== null ||
+      this.#bans.isBanned(connection.remotePublicKey.toString('hex'), Date.now())
+    ) {
+      connection.destroy()
+      return
+    }
+    const peer = new Peer(connection, this.limits, {
+      onChannelOpen: (p, market) => this.#sendSnapshot(p, market),
+      onChannelClose: (p, market) => this.#dropMakerIfGone(p, market),
+      onMessage: (p, market, message) => this.#onMessage(p, market, message),
+      onBan: (p, offence, detail) => this.#ban(p, offence, detail),
+      onClose: (p) => {
+        this.#peers.delete(p)
+        this.emit('peer-remove', summarize(p))
+      },
+    })
+    this.#peers.add(peer)
+    for (const { market } of this.#markets.values()) peer.openChannel(market)
+    this.emit('peer-add', summarize(peer))
+  }
+
+  /** The node's live own orders of the market, then the remainders of those partly filled. */
+  #sendSnapshot(peer: Peer, market: Market): void {
+    const key = marketId(market)
+    const nowS = Date.now() / 1000
+    const own = [...this.#own.values()].filter(
+      (o) => marketId(o.order.market) === key && o.order.expiry > nowS,
+    )
+    if (own.length === 0) return
+    const messages: WireMessage[] = chunkOrders(
+      own.map((o) => o.order),
+      Math.min(this.limits.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES),
+    )
+    for (const o of own) {
+      if (o.remaining !== o.order.amount)
+        messages.push({ type: 'update', id: o.order.id, remaining: o.remaining })
+    }
+    peer.sendAll(market, messages)
+  }
+
+  /** A maker's orders leave a book when its last channel for that market is gone. */
+  #dropMakerIfGone(peer: Peer, market: Market): void {
+    const stillThere = [...this.#peers].some(
+      (p) => p !== peer && !p.closed && p.remoteKeyHex === peer.remoteKeyHex && p.hasChannel(market),
+    )
+    if (!stillThere) this.#markets.get(marketId(market))?.book.removeMaker(peer.remoteKeyHex)
+  }
+
+  #onMessage(peer: Peer, market: Market, message: OrderMessage): void {
+    const joined = this.#markets.get(marketId(market))
+    if (joined === undefined) return
+    switch (message.type) {
+      case 'orders':
+        this.#receiveOrders(peer, joined, message.orders)
+        return
+      case 'cancel':
+        for (const id of message.ids) {
+          if (!this.#isFromMaker(peer, joined.book, id)) return
+          joined.book.remove(hex(id), 'cancelled')
+        }
+        return
+      case 'update': {
+        if (!this.#isFromMaker(peer, joined.book, message.id)) return
+        const entry = joined.book.get(hex(message.id))
+        if (entry === undefined) return
+        // Fills only shrink an order; a larger remainder breaks the protocol.
+        if (!joined.book.setRemaining(hex(message.id), message.remaining)) {
+          peer.offend('invalid', `update of ${hex(message.id)} to ${message.remaining} > ${entry.remaining}`)
+        }
+        return
+      }
+      default:
+        // Take requests and responses belong to the negotiation layer (next release); a v1 node ignores them.
+        return
+    }
+  }
+
+  #receiveOrders(peer: Peer, joined: JoinedMarket, orders: SignedOrder[]): void {
+    const now = Date.now()
+    let held = 0
+    for (const { book } of this.#markets.values()) held += book.ordersOf(peer.remoteKeyHex).length
+    for (const order of orders) {
+      if (peer.closed) return
+      if (hex(order.maker) !== peer.remoteKeyHex) {
+        peer.offend('foreign-maker', `order by ${hex(order.maker)}`)
+        continue
+      }
+      try {
+        validateOrder(order, { now, market: joined.market })
+      } catch (error) {
+        if (!isSwarmswapError(error, 'BAD_DATA')) throw error
+        const offence = offenceOfOrder(error.details.reason)
+        // Expiry is judged by our clock, which may differ from the maker's: dropped, never punished.
+        if (offence !== null) peer.offend(offence, error.message)
+        continue
+      }
+      const id = orderIdHex(order)
+      if (joined.book.has(id)) continue // orders are immutable; a repeat changes nothing
+      if (held >= this.limits.maxOrdersPerPeer) {
+        peer.offend('too-many-orders', `over ${this.limits.maxOrdersPerPeer} live orders`)
+        return
+      }
+      if (joined.book.add(order, order.amount, now)) held++
+    }
+  }
+
+  /** Whether the order (if held) is the peer's own; a cancel or update of someone else's is an offence. */
+  #isFromMaker(peer: Peer, book: OrderBook, id: Uint8Array): boolean {
+    const entry = book.get(hex(id))
+    if (entry === undefined || hex(entry.order.maker) === peer.remoteKeyHex) return true
+    peer.offend('foreign-maker', `change of ${hex(id)} by ${peer.remoteKeyHex}`)
+    return false
+  }
+
+  #ban(peer: Peer, offence: Offence, detail: string): void {
+    const key = peer.remoteKeyHex
+    const ban = this.#bans.ban(key, `${offence}: ${detail}`, this.limits.banMs, Date.now())
+    for (const p of this.#peers) if (p.remoteKeyHex === key && p !== peer) p.close()
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      this.#swarm?.forgive(key)
+    }, this.limits.banMs)
+    timer.unref()
+    this.#timers.add(timer)
+    this.emit('peer-banned', { ...ban })
+  }
+
+  #broadcast(market: Market, message: WireMessage): void {
+    for (const peer of this.#peers) peer.send(market, message)
+  }
+
+  /** One timer for all books, armed for the earliest expiry; expired orders leave without waiting for a read. */
+  #armExpiry(atMs: number): void {
+    if (this.#closing !== null || atMs >= this.#expiryAt) return
+    if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer)
+    this.#expiryAt = atMs
+    this.#expiryTimer = setTimeout(() => this.#expireAll(), Math.max(0, atMs - Date.now()) + 1)
+    this.#expiryTimer.unref()
+  }
+
+  #expireAll(): void {
+    this.#expiryTimer = null
+    this.#expiryAt = Number.POSITIVE_INFINITY
+    const nowS = Date.now() / 1000
+    for (const [id, own] of this.#own) if (own.order.expiry <= nowS) this.#own.delete(id)
+    let next = Number.POSITIVE_INFINITY
+    for (const { book } of this.#markets.values()) {
+      book.expire()
+      next = Math.min(next, book.nextExpiry() ?? Number.POSITIVE_INFINITY)
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armExpiry(next * 1000)
+  }
+
+  #requireOwn(idHex: string): JournalOrder {
+    this.#assertOpen()
+    const own = this.#own.get(idHex.toLowerCase())
+    if (own === undefined) throw new SwarmswapError('NOT_FOUND', `no live own order ${idHex}`)
+    return own
+  }
+
+  #requireIdentity(): Identity {
+    if (this.#identity === null) throw new SwarmswapError('CLOSED', 'the order book node is not ready')
+    return this.#identity
+  }
+
+  #requireSwarm(): Swarm {
+    this.#assertOpen()
+    if (this.#swarm === null) throw new SwarmswapError('CLOSED', 'the order book node is not ready')
+    return this.#swarm
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== null) throw new SwarmswapError('CLOSED', 'the order book node is closed')
+  }
+}
+
+/** What a rejected order costs its sender; null: dropped without a penalty. */
+function offenceOfOrder(reason: unknown): Offence | null {
+  if (reason === 'expired') return null
+  if (reason === 'signature') return 'bad-signature'
+  return 'invalid'
+}
+
+function summarize(peer: Peer): PeerSummary {
+  return {
+    publicKey: peer.remoteKeyHex,
+    markets: peer.markets().map(marketId),
+    connectedAt: peer.connectedAt,
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
