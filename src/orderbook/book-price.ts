@@ -22,6 +22,8 @@ function gcd(a: bigint, b: bigint): bigint {
 
 /** Negative if `a` is the lower price, 0 if equal (2/4 == 1/2), positive if higher. */
 export function comparePrice(a: Price, b: Price): number {
+  // Most orders of a market share one denominator (the base unit scale): no products needed then.
+  if (a.priceDen === b.priceDen) return a.priceNum < b.priceNum ? -1 : a.priceNum > b.priceNum ? 1 : 0
   const left = a.priceNum * b.priceDen
   const right = b.priceNum * a.priceDen
   return left < right ? -1 : left > right ? 1 : 0

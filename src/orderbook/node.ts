@@ -6,12 +6,19 @@ import { type Identity, loadOrCreateIdentity } from '../p2p/identity.js'
 import { type Ban, BanList, type Offence, type PeerLimits, resolvePeerLimits } from '../p2p/limits.js'
 import type { WireMessage } from '../p2p/messages.js'
 import { type OrderMessage, Peer } from '../p2p/peer.js'
+import { SignatureVerifier } from '../p2p/signature-verifier.js'
 import { type DhtPeerAddress, Swarm } from '../p2p/swarm.js'
 import { chunkOrders, DEFAULT_MAX_MESSAGE_BYTES } from '../p2p/wire.js'
 import { OrderBook } from './book.js'
 import { type JournalOrder, liveOrders, OrderJournal } from './journal.js'
 import { assertMarket, marketId, marketTopic } from './market.js'
-import { type CreateOrderParams, createOrder, orderIdHex, validateOrder } from './order.js'
+import {
+  type CreateOrderParams,
+  createOrder,
+  orderIdHex,
+  orderSigningMessage,
+  validateOrder,
+} from './order.js'
 import type { Market, NetworkName, SignedOrder } from './types.js'
 
 export interface OrderbookNodeOptions {
@@ -58,6 +65,9 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
   readonly limits: PeerLimits
   readonly #journal: OrderJournal
   readonly #bans = new BanList()
+  readonly #verifier = new SignatureVerifier()
+  /** Per peer, the promise of its last message being applied (see #onMessage). */
+  readonly #inbox = new WeakMap<Peer, Promise<void>>()
   readonly #markets = new Map<string, JoinedMarket>()
   readonly #peers = new Set<Peer>()
   /** Own live orders of every market, joined or not, by id hex. */
@@ -105,6 +115,7 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
       onConnection: (connection) => this.#onConnection(connection),
     })
     await this.#swarm.ready()
+    this.#verifier.ready()
     const markets = new Map(
       [...this.#own.values()].map(({ order }) => [marketId(order.market), order.market]),
     )
@@ -118,6 +129,7 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
       this.#timers.clear()
       if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer)
       await this.#swarm?.close()
+      await this.#verifier.close()
       await this.#journal.close()
     })()
     return this.#closing
@@ -271,12 +283,30 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
     if (!stillThere) this.#markets.get(marketId(market))?.book.removeMaker(peer.remoteKeyHex)
   }
 
+  /**
+   * Messages of one peer are applied strictly in order (a cancel after the orders it cancels), but an
+   * `orders` batch waits for its signatures to be verified off the event loop.
+   */
   #onMessage(peer: Peer, market: Market, message: OrderMessage): void {
+    const previous = this.#inbox.get(peer) ?? Promise.resolve()
+    const next = previous
+      .then(() => this.#apply(peer, market, message))
+      .catch((error: unknown) => {
+        if (!isSwarmswapError(error, 'CLOSED')) {
+          process.emitWarning(
+            `swarmswap: applying a message of ${peer.remoteKeyHex} failed: ${String(error)}`,
+          )
+        }
+      })
+    this.#inbox.set(peer, next)
+  }
+
+  async #apply(peer: Peer, market: Market, message: OrderMessage): Promise<void> {
     const joined = this.#markets.get(marketId(market))
-    if (joined === undefined) return
+    if (joined === undefined || peer.closed) return
     switch (message.type) {
       case 'orders':
-        this.#receiveOrders(peer, joined, message.orders)
+        await this.#receiveOrders(peer, joined, message.orders)
         return
       case 'cancel':
         for (const id of message.ids) {
@@ -300,18 +330,33 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
     }
   }
 
-  #receiveOrders(peer: Peer, joined: JoinedMarket, orders: SignedOrder[]): void {
+  async #receiveOrders(peer: Peer, joined: JoinedMarket, orders: SignedOrder[]): Promise<void> {
+    const foreign = orders.find((order) => hex(order.maker) !== peer.remoteKeyHex)
+    if (foreign !== undefined) {
+      // Nothing is relayed: a batch with another maker's order is refused whole.
+      peer.offend('foreign-maker', `order by ${hex(foreign.maker)}`)
+      return
+    }
+    const signed = await this.#verifier.verify(
+      orders.map((order) => ({
+        message: orderSigningMessage(order.id),
+        signature: order.signature,
+        publicKey: order.maker,
+      })),
+    )
+    // The peer may have gone, or been banned, while the signatures were checked.
+    if (peer.closed || this.#markets.get(marketId(joined.market)) !== joined) return
+    if (signed.includes(false)) {
+      peer.offend('bad-signature', `order ${orderIdHex(orders[signed.indexOf(false)] as SignedOrder)}`)
+      return
+    }
     const now = Date.now()
     let held = 0
-    for (const { book } of this.#markets.values()) held += book.ordersOf(peer.remoteKeyHex).length
+    for (const { book } of this.#markets.values()) held += book.countOf(peer.remoteKeyHex)
     for (const order of orders) {
       if (peer.closed) return
-      if (hex(order.maker) !== peer.remoteKeyHex) {
-        peer.offend('foreign-maker', `order by ${hex(order.maker)}`)
-        continue
-      }
       try {
-        validateOrder(order, { now, market: joined.market })
+        validateOrder(order, { now, market: joined.market, signatureVerified: true })
       } catch (error) {
         if (!isSwarmswapError(error, 'BAD_DATA')) throw error
         const offence = offenceOfOrder(error.details.reason)

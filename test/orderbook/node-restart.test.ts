@@ -43,7 +43,11 @@ test('a restarted maker re-announces its live orders from the journal, not its c
   // Same storage dir: same identity, and ready() alone rejoins the market of the live orders.
   const restarted = await scene.node('maker')
   t.is(hexOf(restarted.publicKey), makerKey)
-  await book.waitFor((b) => b.ordersOf(makerKey).length === 2, 10_000)
+  // The snapshot is the orders, then an update for each partly filled one.
+  await book.waitFor(
+    (b) => b.ordersOf(makerKey).length === 2 && b.get(orderIdHex(partly))?.remaining === 150_000n,
+    10_000,
+  )
   t.is(book.get(orderIdHex(kept))?.remaining, 100_000n)
   t.is(book.get(orderIdHex(partly))?.remaining, 150_000n)
   t.false(book.has(orderIdHex(cancelled)))

@@ -90,6 +90,24 @@ test.serial('a partial fill updates what remains everywhere; a full fill removes
   t.pass()
 })
 
+test.serial('an order leaves every book when it expires, with no message from its maker', async (t) => {
+  const maker = mesh[3] as OrderbookNode
+  const expiresAt = Math.ceil(Date.now() / 1000) + 2
+  const order = await maker.place({
+    market: MARKET,
+    side: 'sell',
+    amount: 70_000n,
+    minFill: 70_000n,
+    priceNum: 7n,
+    priceDen: 1n,
+    expiry: expiresAt,
+  })
+  const id = orderIdHex(order)
+  await everywhere(mesh, (node) => node.book(MARKET).has(id), performance.now())
+  await everywhere(mesh, (node) => !node.book(MARKET).has(id), performance.now())
+  t.true(Date.now() >= expiresAt * 1000, 'not before its expiry')
+})
+
 test.serial('a peer that joins late gets the full book, partial fills included', async (t) => {
   const filled = await place(mesh[4] as OrderbookNode, 'sell', 900_000n)
   await (mesh[4] as OrderbookNode).fill(orderIdHex(filled), 100_000n)
