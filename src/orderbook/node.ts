@@ -39,6 +39,8 @@ export interface PeerSummary {
   markets: string[]
   /** Unix ms. */
   connectedAt: number
+  /** Misbehaviour score now, rounded down (decays by 1 per second; 100 bans). */
+  misbehaviour: number
 }
 
 export interface OrderbookNodeEvents {
@@ -456,6 +458,7 @@ function summarize(peer: Peer): PeerSummary {
     publicKey: peer.remoteKeyHex,
     markets: peer.markets().map(marketId),
     connectedAt: peer.connectedAt,
+    misbehaviour: Math.floor(peer.misbehaviour),
   }
 }
 

@@ -109,10 +109,15 @@ export class MisbehaviourScore {
 
   /** Adds the offence's score; returns true when the total reaches BAN_SCORE. */
   add(offence: Offence, now: number): boolean {
-    const decayed = (Math.max(0, now - this.#updatedAt) / 1000) * SCORE_DECAY_PER_SECOND
-    this.#score = Math.max(0, this.#score - decayed) + OFFENCE_SCORES[offence]
+    this.#score = this.current(now) + OFFENCE_SCORES[offence]
     this.#updatedAt = now
     return this.#score >= BAN_SCORE
+  }
+
+  /** The score now, after decay (0 for a peer that never misbehaved). */
+  current(now: number): number {
+    const decayed = (Math.max(0, now - this.#updatedAt) / 1000) * SCORE_DECAY_PER_SECOND
+    return Math.max(0, this.#score - decayed)
   }
 }
 

@@ -100,6 +100,11 @@ export class Peer {
     return [...this.#channels.values()].filter((entry) => entry.open).map((entry) => entry.market)
   }
 
+  /** The misbehaviour score now (it decays; BAN_SCORE bans). */
+  get misbehaviour(): number {
+    return this.#score.current(Date.now())
+  }
+
   hasChannel(market: Market): boolean {
     return this.#channels.get(marketId(market))?.open === true
   }

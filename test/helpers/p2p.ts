@@ -48,8 +48,12 @@ export class P2pScene {
     return node
   }
 
-  async raw(market: Market = REGTEST_BTC_ETH, keyPair = crypto.keyPair()): Promise<RawPeer> {
-    const raw = new RawPeer(this.dht.bootstrap, market, keyPair)
+  async raw(
+    market: Market = REGTEST_BTC_ETH,
+    keyPair = crypto.keyPair(),
+    handshake?: Uint8Array,
+  ): Promise<RawPeer> {
+    const raw = new RawPeer(this.dht.bootstrap, market, keyPair, handshake)
     this.raws.push(raw)
     await raw.join()
     return raw
@@ -82,9 +86,18 @@ export class RawPeer {
   /** How many connections closed, per remote key. */
   readonly closes = new Map<string, number>()
 
-  constructor(bootstrap: { host: string; port: number }[], market: Market, keyPair: RawPeer['keyPair']) {
+  /** The channel's open handshake; default the valid one for `market`. */
+  readonly handshake: Uint8Array
+
+  constructor(
+    bootstrap: { host: string; port: number }[],
+    market: Market,
+    keyPair: RawPeer['keyPair'],
+    handshake: Uint8Array = encodeHandshake({ version: PROTOCOL_VERSION, market }),
+  ) {
     this.keyPair = keyPair
     this.market = market
+    this.handshake = handshake
     this.swarm = new Hyperswarm({ keyPair, dht: new HyperDHT({ bootstrap, host: '127.0.0.1' }) })
     this.swarm.on('connection', (connection) => this.#onConnection(connection))
   }
@@ -147,7 +160,7 @@ export class RawPeer {
     const entry: RawChannel = { connection, message, opened: false }
     this.channels.set(remote, entry)
     connection.once('close', () => this.closes.set(remote, (this.closes.get(remote) ?? 0) + 1))
-    channel.open(encodeHandshake({ version: PROTOCOL_VERSION, market: this.market }))
+    channel.open(this.handshake)
   }
 }
 

@@ -4,7 +4,7 @@ import type { OrderbookNode } from '../../src/orderbook/node.js'
 import { createOrder, orderIdHex } from '../../src/orderbook/order.js'
 import type { SignedOrder } from '../../src/orderbook/types.js'
 import type { PeerLimits } from '../../src/p2p/limits.js'
-import { encodeMessage } from '../../src/p2p/wire.js'
+import { encodeHandshake, encodeMessage, PROTOCOL_VERSION } from '../../src/p2p/wire.js'
 import { hexOf, REGTEST_BTC_ETH as MARKET, P2pScene, type RawPeer, waitUntil } from '../helpers/p2p.js'
 
 // A victim node and an honest peer; each case brings a fresh hostile identity speaking raw frames.
@@ -153,12 +153,33 @@ for (const { name, frame } of garbage) {
     raw.sendRaw(victimKey, bytes)
     await settle(raw, false)
     t.false(isBanned(raw.publicKeyHex), 'one is forgiven')
+    t.true(
+      (victim.peers().find((p) => p.publicKey === raw.publicKeyHex)?.misbehaviour ?? 0) >= 50,
+      'but scored',
+    )
     t.is(victim.book(MARKET).size, before, 'the book is unchanged')
     raw.sendRaw(victimKey, bytes)
     await settle(raw, true)
     await honestStillWorks(t, raw.publicKeyHex)
   })
 }
+
+test.serial('a channel of another protocol version stays shut without a penalty', async (t) => {
+  const handshake = encodeHandshake({ version: PROTOCOL_VERSION, market: MARKET })
+  const version2 = Uint8Array.from([2, ...handshake.subarray(1)])
+  const raw = await scene.raw(MARKET, crypto.keyPair(), version2)
+  await waitUntil(
+    () => victim.peers().some((p) => p.publicKey === raw.publicKeyHex),
+    10_000,
+    'the connection',
+  )
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.false(isBanned(raw.publicKeyHex), 'not an offence')
+  const summary = victim.peers().find((p) => p.publicKey === raw.publicKeyHex)
+  t.deepEqual(summary?.markets, [], 'no order book channel opened')
+  t.is(summary?.misbehaviour, 0)
+  await raw.close()
+})
 
 test.serial('orders of another maker are refused: nothing is relayed; repeated, a ban', async (t) => {
   const { raw } = await hostile()
