@@ -346,8 +346,14 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
         publicKey: order.maker,
       })),
     )
-    // The peer may have gone, or been banned, while the signatures were checked.
-    if (peer.closed || this.#markets.get(marketId(joined.market)) !== joined) return
+    // The peer may have gone, been banned or left the market (or we did) while the signatures were checked.
+    if (
+      peer.closed ||
+      !peer.hasChannel(joined.market) ||
+      this.#markets.get(marketId(joined.market)) !== joined
+    ) {
+      return
+    }
     if (signed.includes(false)) {
       peer.offend('bad-signature', `order ${orderIdHex(orders[signed.indexOf(false)] as SignedOrder)}`)
       return

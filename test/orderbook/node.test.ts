@@ -123,7 +123,14 @@ test.serial('a peer that joins late gets the full book, partial fills included',
   const started = performance.now()
   const late = await scene.node('late')
   await late.join(MARKET)
-  const ms = await everywhere([late], (node) => node.book(MARKET).size === expected, started)
+  // A snapshot is the orders, then an update for each partly filled one: wait for both.
+  const ms = await everywhere(
+    [late],
+    (node) =>
+      node.book(MARKET).size === expected &&
+      node.book(MARKET).get(orderIdHex(filled))?.remaining === 800_000n,
+    started,
+  )
   t.log(`late joiner held all ${expected} orders ${ms.toFixed(1)} ms after ready() + join()`)
   const book = late.book(MARKET)
   t.is(book.get(orderIdHex(filled))?.remaining, 800_000n)
