@@ -50,6 +50,8 @@ declare module 'hyperswarm' {
     readonly peers: Map<string, PeerInfo>
     destroyed: boolean
     join(topic: Uint8Array, options?: { server?: boolean; client?: boolean }): PeerDiscoverySession
+    /** The topic's discovery (announce + lookup), or null when not joined. */
+    status(topic: Uint8Array): { refresh(): Promise<void> } | null
     leave(topic: Uint8Array): Promise<void>
     joinPeer(publicKey: Uint8Array): void
     leavePeer(publicKey: Uint8Array): void

@@ -29,11 +29,16 @@ export interface SwarmOptions {
  * with the node's identity as its Noise key pair and the ban list as its firewall. Topics are joined as
  * both server (announce) and client (lookup).
  */
+/** After a join, when to announce and look up again (see #scheduleRediscovery). */
+const REDISCOVERY_DELAYS_MS = [1_000, 4_000, 15_000]
+
 export class Swarm {
   readonly #swarm: Hyperswarm
   readonly #dht: HyperDHT
   readonly #isBanned: (publicKeyHex: string) => boolean
   readonly #joins = new Map<string, Promise<void>>()
+  /** Follow-up discovery timers per joined topic (hex). */
+  readonly #rediscovery = new Map<string, NodeJS.Timeout[]>()
   #closing: Promise<void> | null = null
 
   constructor(options: SwarmOptions) {
@@ -88,6 +93,7 @@ export class Swarm {
       joined = (async () => {
         await this.#swarm.join(topic, { server: true, client: false }).flushed()
         await this.#swarm.join(topic, { server: false, client: true }).flushed()
+        this.#scheduleRediscovery(key, topic)
       })()
       this.#joins.set(key, joined)
     }
@@ -96,6 +102,7 @@ export class Swarm {
 
   async leave(topic: Uint8Array): Promise<void> {
     const key = Buffer.from(topic).toString('hex')
+    this.#cancelRediscovery(key)
     if (!this.#joins.delete(key)) return
     await this.#swarm.leave(topic)
   }
@@ -108,8 +115,34 @@ export class Swarm {
     this.#swarm.peers.get(publicKeyHex)?.ban(false)
   }
 
+  /**
+   * Announces and looks up again a few times soon after a join. Peers whose announce had not reached the
+   * DHT nodes when the other looked up (a busy machine, many joining at once) otherwise stay apart until
+   * Hyperswarm's own refresh, minutes later.
+   */
+  #scheduleRediscovery(key: string, topic: Uint8Array): void {
+    const timers = REDISCOVERY_DELAYS_MS.map((delay) => {
+      const timer = setTimeout(() => {
+        if (this.#closing === null)
+          this.#swarm
+            .status(topic)
+            ?.refresh()
+            .catch(() => {})
+      }, delay)
+      timer.unref()
+      return timer
+    })
+    this.#rediscovery.set(key, timers)
+  }
+
+  #cancelRediscovery(key: string): void {
+    for (const timer of this.#rediscovery.get(key) ?? []) clearTimeout(timer)
+    this.#rediscovery.delete(key)
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      for (const key of this.#rediscovery.keys()) this.#cancelRediscovery(key)
       this.#joins.clear()
       for (const connection of this.#swarm.connections) connection.destroy()
       await this.#swarm.destroy()
