@@ -218,7 +218,8 @@ for (const [index, failure] of failures.cases.entries()) {
   })
 }
 
-test('cookie auth reads the cookie file at call time', async (t) => {
+// Serial: other tests call the same fixture path with user/password auth, and lastRequest() reads the latest.
+test.serial('cookie auth reads the cookie file at call time', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'swarmswap-cookie-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const cookieFile = join(dir, '.cookie')
