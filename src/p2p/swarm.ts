@@ -30,7 +30,7 @@ export interface SwarmOptions {
  * both server (announce) and client (lookup).
  */
 /** After a join, when to announce and look up again (see #scheduleRediscovery). */
-const REDISCOVERY_DELAYS_MS = [1_000, 4_000, 15_000]
+const REDISCOVERY_DELAYS_MS = [500, 2_000, 5_000, 15_000]
 
 export class Swarm {
   readonly #swarm: Hyperswarm

@@ -49,11 +49,11 @@ test('two markets and two networks on one DHT never see each other', async (t) =
   const ethOrder = await place(ethA, BTC_ETH)
   const tokenOrder = await place(tokenA, BTC_TOKEN)
   const testOrder = await place(testA, TESTNET_BTC_ETH)
-  await ethB.book(BTC_ETH).waitFor((b) => b.has(orderIdHex(ethOrder)), 10_000)
-  await tokenB.book(BTC_TOKEN).waitFor((b) => b.has(orderIdHex(tokenOrder)), 10_000)
-  await testB.book(TESTNET_BTC_ETH).waitFor((b) => b.has(orderIdHex(testOrder)), 10_000)
-  await both.book(BTC_ETH).waitFor((b) => b.size === 1, 10_000)
-  await both.book(BTC_TOKEN).waitFor((b) => b.size === 1, 10_000)
+  await ethB.book(BTC_ETH).waitFor((b) => b.has(orderIdHex(ethOrder)), 30_000)
+  await tokenB.book(BTC_TOKEN).waitFor((b) => b.has(orderIdHex(tokenOrder)), 30_000)
+  await testB.book(TESTNET_BTC_ETH).waitFor((b) => b.has(orderIdHex(testOrder)), 30_000)
+  await both.book(BTC_ETH).waitFor((b) => b.size === 1, 30_000)
+  await both.book(BTC_TOKEN).waitFor((b) => b.size === 1, 30_000)
 
   for (const [node, market] of [
     [ethB, BTC_ETH],
@@ -66,7 +66,7 @@ test('two markets and two networks on one DHT never see each other', async (t) =
   t.true(both.book(BTC_TOKEN).has(orderIdHex(tokenOrder)))
   t.throws(() => ethB.book(BTC_TOKEN), { code: 'NOT_FOUND' } as never)
   // The testnet pair never even connects to a regtest node: the network is part of the topic.
-  await waitUntil(() => testB.peers().length >= 1, 10_000, 'the testnet pair to connect')
+  await waitUntil(() => testB.peers().length >= 1, 30_000, 'the testnet pair to connect')
   const regtestKeys = new Set(
     [ethA, ethB, tokenA, tokenB, both].map((n) => Buffer.from(n.publicKey).toString('hex')),
   )

@@ -35,10 +35,10 @@ test('a restarted maker re-announces its live orders from the journal, not its c
   const book = watcher.book(MARKET)
   await book.waitFor(
     (b) => b.ordersOf(makerKey).length === 2 && b.get(orderIdHex(partly))?.remaining === 150_000n,
-    10_000,
+    30_000,
   )
   await maker.close()
-  await book.waitFor((b) => b.ordersOf(makerKey).length === 0, 10_000)
+  await book.waitFor((b) => b.ordersOf(makerKey).length === 0, 30_000)
 
   // Same storage dir: same identity, and ready() alone rejoins the market of the live orders.
   const restarted = await scene.node('maker')
@@ -46,7 +46,7 @@ test('a restarted maker re-announces its live orders from the journal, not its c
   // The snapshot is the orders, then an update for each partly filled one.
   await book.waitFor(
     (b) => b.ordersOf(makerKey).length === 2 && b.get(orderIdHex(partly))?.remaining === 150_000n,
-    10_000,
+    30_000,
   )
   t.is(book.get(orderIdHex(kept))?.remaining, 100_000n)
   t.is(book.get(orderIdHex(partly))?.remaining, 150_000n)
@@ -62,7 +62,7 @@ test('a restarted maker re-announces its live orders from the journal, not its c
   )
   // The replayed orders are still the node's own: it can cancel them.
   await restarted.cancel(orderIdHex(kept))
-  await book.waitFor((b) => !b.has(orderIdHex(kept)), 10_000)
+  await book.waitFor((b) => !b.has(orderIdHex(kept)), 30_000)
 })
 
 test('the identity file persists with mode 0600', async (t) => {

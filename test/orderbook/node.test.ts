@@ -8,7 +8,8 @@ import { hexOf, REGTEST_BTC_ETH as MARKET, P2pScene, waitUntil } from '../helper
 
 // Ten real Hyperswarm nodes on a local DHT in this process; one mesh shared by the serial tests below.
 const PEERS = 10
-const WAIT_MS = 10_000
+// Generous: on a busy machine, discovery may need one of the swarm's follow-up lookups (up to 15 s).
+const WAIT_MS = 30_000
 const scene = new P2pScene()
 let mesh: OrderbookNode[] = []
 

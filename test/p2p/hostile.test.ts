@@ -22,7 +22,7 @@ test.before(async () => {
   await Promise.all([victim.join(MARKET), honest.join(MARKET)])
   await waitUntil(
     () => victim.peers().some((p) => p.publicKey === hexOf(honest.publicKey)),
-    10_000,
+    30_000,
     'honest peer',
   )
 })
@@ -53,7 +53,7 @@ function orderBy(
 async function hostile(): Promise<{ raw: RawPeer; keyPair: ReturnType<typeof crypto.keyPair> }> {
   const keyPair = crypto.keyPair()
   const raw = await scene.raw(MARKET, keyPair)
-  await waitUntil(() => raw.channel(victimKey) !== undefined, 10_000, 'the hostile channel to open')
+  await waitUntil(() => raw.channel(victimKey) !== undefined, 30_000, 'the hostile channel to open')
   return { raw, keyPair }
 }
 
@@ -75,7 +75,7 @@ async function honestStillWorks(t: { true: (v: boolean, m?: string) => void }, o
     priceDen: 2n,
     expiry: expiry(),
   })
-  await victim.book(MARKET).waitFor((b) => b.has(orderIdHex(order)), 10_000)
+  await victim.book(MARKET).waitFor((b) => b.has(orderIdHex(order)), 30_000)
 }
 
 /** Sends, then gives the victim a moment; a ban shows up as a closed connection and a ban entry. */
@@ -170,7 +170,7 @@ test.serial('a channel of another protocol version stays shut without a penalty'
   const raw = await scene.raw(MARKET, crypto.keyPair(), version2)
   await waitUntil(
     () => victim.peers().some((p) => p.publicKey === raw.publicKeyHex),
-    10_000,
+    30_000,
     'the connection',
   )
   await new Promise((resolve) => setTimeout(resolve, 300))
@@ -237,7 +237,7 @@ test.serial('a banned identity cannot reconnect until the ban ends', async (t) =
   await waitUntil(() => Date.now() > until, 5_000, 'the ban to end')
   const forgiven = await scene.raw(MARKET, keyPair)
   forgiven.dial(victim.publicKey)
-  await waitUntil(() => forgiven.channel(victimKey) !== undefined, 10_000, 'reconnection after the ban')
+  await waitUntil(() => forgiven.channel(victimKey) !== undefined, 30_000, 'reconnection after the ban')
   forgiven.send(victimKey, { type: 'orders', orders: [order] })
   await victim.book(MARKET).waitFor((b) => b.has(orderIdHex(order)), 5_000)
   t.deepEqual(

@@ -13,7 +13,7 @@ test('a peer that stops answering pings is dropped with its orders within peerTi
   const keyPair = crypto.keyPair()
   const raw = await scene.raw(MARKET, keyPair)
   const nodeKey = hexOf(node.publicKey)
-  await waitUntil(() => raw.channel(nodeKey) !== undefined, 10_000, 'the raw channel')
+  await waitUntil(() => raw.channel(nodeKey) !== undefined, 30_000, 'the raw channel')
   const order = createOrder(
     {
       market: MARKET,
@@ -27,7 +27,7 @@ test('a peer that stops answering pings is dropped with its orders within peerTi
     keyPair,
   )
   raw.send(nodeKey, { type: 'orders', orders: [order] })
-  await node.book(MARKET).waitFor((b) => b.has(orderIdHex(order)), 10_000)
+  await node.book(MARKET).waitFor((b) => b.has(orderIdHex(order)), 30_000)
   const heldAt = Date.now()
   // The raw peer never answers a ping: silence from the moment its order arrived.
   await node.book(MARKET).waitFor((b) => !b.has(orderIdHex(order)), 5_000)
@@ -45,7 +45,7 @@ test('ping measures one round trip over the channel', async (t) => {
   const bKey = hexOf(b.publicKey)
   await waitUntil(
     () => a.peers().some((p) => p.publicKey === bKey && p.markets.length > 0),
-    10_000,
+    30_000,
     'the channel',
   )
   const ms = await a.ping(bKey, MARKET)
