@@ -21,6 +21,9 @@ import {
 } from './order.js'
 import type { Market, NetworkName, SignedOrder } from './types.js'
 
+/** How long a maker's orders stay while a replacement connection to it opens its channel. */
+const REPLACEMENT_GRACE_MS = 2_000
+
 export interface OrderbookNodeOptions {
   network: NetworkName
   /** Local bootstrap list (regtest/tests), host:port objects; omitted on real networks = Hyperswarm's public bootstrap. */
@@ -277,12 +280,26 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
     peer.sendAll(market, messages)
   }
 
-  /** A maker's orders leave a book when its last channel for that market is gone. */
-  #dropMakerIfGone(peer: Peer, market: Market): void {
-    const stillThere = [...this.#peers].some(
-      (p) => p !== peer && !p.closed && p.remoteKeyHex === peer.remoteKeyHex && p.hasChannel(market),
+  /**
+   * A maker's orders leave a book when its last channel for that market is gone. When two peers dial each
+   * other at once, Hyperswarm keeps one connection and closes the other; if the survivor's channel is still
+   * opening, the maker gets REPLACEMENT_GRACE_MS for it instead of its orders blinking out of the book.
+   */
+  #dropMakerIfGone(peer: Peer, market: Market, graceUsed = false): void {
+    const others = [...this.#peers].filter(
+      (p) => p !== peer && !p.closed && p.remoteKeyHex === peer.remoteKeyHex,
     )
-    if (!stillThere) this.#markets.get(marketId(market))?.book.removeMaker(peer.remoteKeyHex)
+    if (others.some((p) => p.hasChannel(market))) return
+    if (others.length > 0 && !graceUsed) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer)
+        this.#dropMakerIfGone(peer, market, true)
+      }, REPLACEMENT_GRACE_MS)
+      timer.unref()
+      this.#timers.add(timer)
+      return
+    }
+    this.#markets.get(marketId(market))?.book.removeMaker(peer.remoteKeyHex)
   }
 
   /**
