@@ -17,6 +17,7 @@ import type Hypercore from 'hypercore'
 import { SwarmswapError } from '../errors.js'
 import type { WireMessage } from '../p2p/messages.js'
 import { decodeMessage, encodeMessage } from '../p2p/wire.js'
+import { toHex } from '../p2p/wire-codec.js'
 import type { SignedOrder } from './types.js'
 
 export type JournalEvent =
@@ -140,8 +141,4 @@ function decodeEvent(block: Uint8Array, index: number): JournalEvent {
       details: { index },
     },
   )
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }

@@ -9,6 +9,7 @@ import { type OrderMessage, Peer } from '../p2p/peer.js'
 import { SignatureVerifier } from '../p2p/signature-verifier.js'
 import { type DhtPeerAddress, Swarm } from '../p2p/swarm.js'
 import { chunkOrders, DEFAULT_MAX_MESSAGE_BYTES } from '../p2p/wire.js'
+import { toHex } from '../p2p/wire-codec.js'
 import { OrderBook } from './book.js'
 import { type JournalOrder, liveOrders, OrderJournal } from './journal.js'
 import { assertMarket, marketId, marketTopic } from './market.js'
@@ -330,16 +331,19 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
       case 'cancel':
         for (const id of message.ids) {
           if (!this.#isFromMaker(peer, joined.book, id)) return
-          joined.book.remove(hex(id), 'cancelled')
+          joined.book.remove(toHex(id), 'cancelled')
         }
         return
       case 'update': {
         if (!this.#isFromMaker(peer, joined.book, message.id)) return
-        const entry = joined.book.get(hex(message.id))
+        const entry = joined.book.get(toHex(message.id))
         if (entry === undefined) return
         // Fills only shrink an order; a larger remainder breaks the protocol.
-        if (!joined.book.setRemaining(hex(message.id), message.remaining)) {
-          peer.offend('invalid', `update of ${hex(message.id)} to ${message.remaining} > ${entry.remaining}`)
+        if (!joined.book.setRemaining(toHex(message.id), message.remaining)) {
+          peer.offend(
+            'invalid',
+            `update of ${toHex(message.id)} to ${message.remaining} > ${entry.remaining}`,
+          )
         }
         return
       }
@@ -350,10 +354,10 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
   }
 
   async #receiveOrders(peer: Peer, joined: JoinedMarket, orders: SignedOrder[]): Promise<void> {
-    const foreign = orders.find((order) => hex(order.maker) !== peer.remoteKeyHex)
+    const foreign = orders.find((order) => toHex(order.maker) !== peer.remoteKeyHex)
     if (foreign !== undefined) {
       // Nothing is relayed: a batch with another maker's order is refused whole.
-      peer.offend('foreign-maker', `order by ${hex(foreign.maker)}`)
+      peer.offend('foreign-maker', `order by ${toHex(foreign.maker)}`)
       return
     }
     const signed = await this.#verifier.verify(
@@ -401,9 +405,9 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
 
   /** Whether the order (if held) is the peer's own; a cancel or update of someone else's is an offence. */
   #isFromMaker(peer: Peer, book: OrderBook, id: Uint8Array): boolean {
-    const entry = book.get(hex(id))
-    if (entry === undefined || hex(entry.order.maker) === peer.remoteKeyHex) return true
-    peer.offend('foreign-maker', `change of ${hex(id)} by ${peer.remoteKeyHex}`)
+    const entry = book.get(toHex(id))
+    if (entry === undefined || toHex(entry.order.maker) === peer.remoteKeyHex) return true
+    peer.offend('foreign-maker', `change of ${toHex(id)} by ${peer.remoteKeyHex}`)
     return false
   }
 
@@ -483,8 +487,4 @@ function summarize(peer: Peer): PeerSummary {
     connectedAt: peer.connectedAt,
     misbehaviour: Math.floor(peer.misbehaviour),
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
