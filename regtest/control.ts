@@ -45,8 +45,9 @@ export class RegtestControl {
         details: { count },
       })
     }
-    const faucet = await this.faucet()
-    return await this.bitcoinRpc.generateToAddress(count, address ?? faucet.receiveAddress())
+    // Only the default address needs the faucet wallet (and its scan of the chain).
+    const to = address ?? (await this.faucet()).receiveAddress()
+    return await this.bitcoinRpc.generateToAddress(count, to)
   }
 
   /**
@@ -55,7 +56,6 @@ export class RegtestControl {
    */
   async fundBitcoin(address: string, sats: bigint): Promise<string> {
     const faucet = await this.faucet()
-    await faucet.sync()
     const { confirmed } = await faucet.balance()
     if (confirmed < sats + 100_000n) await this.mineBitcoin(FAUCET_TOP_UP_BLOCKS)
     const { txid } = await faucet.sendTo(address, sats)

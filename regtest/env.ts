@@ -73,12 +73,6 @@ export class RegtestEnv {
     return this.running().control
   }
 
-  /** The embedded Bitcoin node, for what only it can do (e.g. its own mining modes). */
-  get bitcoin(): BitcoinNode {
-    if (this.bitcoinNode === null) throw new SwarmswapError('CLOSED', 'RegtestEnv is not ready')
-    return this.bitcoinNode
-  }
-
   ready(): Promise<void> {
     if (this.closing !== null) return Promise.reject(new SwarmswapError('CLOSED', 'RegtestEnv was closed'))
     this.opening ??= this.open()

@@ -101,8 +101,8 @@ export async function runHtlcRoundTrip(
   const alice = await trader('alice')
   const bob = await trader('bob')
   try {
+    // balance() syncs the wallet with the chain first.
     const balances = async (t: Trader): Promise<Balances> => {
-      await t.btc.sync()
       return {
         btc: (await t.btc.balance()).confirmed,
         eth: await provider.getBalance(t.evmAddress),
