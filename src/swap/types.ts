@@ -146,7 +146,13 @@ export interface LegAdapter {
    */
   signLock(leg: LegTerms, keyIndex: number): Promise<SignedTx[]>
   /** Claims the lock at `ref` with the preimage, paying our wallet. `feeRate`: Bitcoin only, sat/vB. */
-  signClaim(leg: LegTerms, ref: LockRef, preimage: Uint8Array, keyIndex: number, feeRate?: bigint): Promise<SignedTx>
+  signClaim(
+    leg: LegTerms,
+    ref: LockRef,
+    preimage: Uint8Array,
+    keyIndex: number,
+    feeRate?: bigint,
+  ): Promise<SignedTx>
   /** Refunds the lock at `ref` to our wallet. `feeRate`: Bitcoin only, sat/vB. */
   signRefund(leg: LegTerms, ref: LockRef, keyIndex: number, feeRate?: bigint): Promise<SignedTx>
   /** Broadcasts; idempotent (a transaction already known counts as accepted). */

@@ -1,0 +1,418 @@
+import { EventEmitter } from 'node:events'
+import { isSwarmswapError, SwarmswapError } from '../errors.js'
+import { type Decision, decide, type SwapView } from './decide.js'
+import { legsOf } from './legs.js'
+import { checkTimelockPolicy, type TimelockPolicy } from './policy.js'
+import { deriveSecret } from './secret.js'
+import {
+  type ChainKind,
+  type ChainTip,
+  FINAL_STATUSES,
+  type LegAdapter,
+  type LegState,
+  type LegTerms,
+  type SignedTx,
+  type SwapEvent,
+  type SwapRecord,
+  type SwapStatus,
+  type SwapStore,
+  type TxPurpose,
+} from './types.js'
+
+/** Where the engine is when `onPersisted` fires: just after storing, or just after broadcasting what it stored. */
+export type PersistPoint = 'stored' | 'broadcast'
+
+export interface SwapEngineOptions {
+  store: SwapStore
+  adapters: Record<ChainKind, LegAdapter>
+  policy: TimelockPolicy
+  /** Key the maker's secrets derive from (secretKeyFromSeed of the wallet seed). */
+  secretKey: Uint8Array
+  /** Unix ms; default Date.now. */
+  clock?: () => number
+  /** How often the chains' tips are polled, ms (default 1000; regtest 50). A new block ticks every swap. */
+  pollMs?: number
+  /** Every active swap is ticked at least this often even without new blocks, ms (default 5000). */
+  idleTickMs?: number
+  /** A Bitcoin claim or refund still unconfirmed after this long is replaced at a higher fee rate, ms (default 10 min). */
+  feeBumpAfterMs?: number
+  /**
+   * Called synchronously after each durable write, with the record as stored, and again after the broadcast of
+   * what it stored. Observability and fault-injection (the crash tests kill the process here).
+   */
+  onPersisted?: (record: SwapRecord, point: PersistPoint) => void
+}
+
+export interface SwapEngineEvents {
+  /** A swap's stored record changed (status, locks found, transactions). */
+  update: [SwapRecord]
+  /** A tick failed (node unreachable, ...); nothing advanced, the next tick tries again. */
+  error: [Error, string]
+}
+
+/** Steps one tick may take for a swap before it yields to the next round (each step is stored first). */
+const MAX_STEPS_PER_TICK = 8
+
+/**
+ * Drives every active swap to its end from chain data: an idempotent `tick` per swap reads both chains,
+ * lets `decide` pick the next step, stores it (and any transaction it signs) and only then broadcasts
+ * (write-ahead). Ticks run on new blocks, on a timer and on `wake()` (peer hints, new swaps); on `ready()`
+ * every stored active swap resumes.
+ */
+export class SwapEngine extends EventEmitter<SwapEngineEvents> {
+  readonly policy: TimelockPolicy
+  readonly #options: SwapEngineOptions
+  readonly #clock: () => number
+  readonly #pollMs: number
+  readonly #idleTickMs: number
+  readonly #feeBumpAfterMs: number
+  /** Per swap, the promise of its running tick: ticks of one swap never overlap. */
+  readonly #running = new Map<string, Promise<void>>()
+  #tips: Partial<Record<ChainKind, ChainTip>> = {}
+  /** Unix ms of the last poll of both tips. */
+  #tipsAt = 0
+  #lastRound = 0
+  #woken = false
+  #wakeUp: (() => void) | null = null
+  #loop: Promise<void> | null = null
+  #closed = false
+
+  constructor(options: SwapEngineOptions) {
+    super()
+    this.policy = checkTimelockPolicy(options.policy)
+    this.#options = options
+    this.#clock = options.clock ?? Date.now
+    this.#pollMs = options.pollMs ?? 1000
+    this.#idleTickMs = options.idleTickMs ?? 5000
+    this.#feeBumpAfterMs = options.feeBumpAfterMs ?? 10 * 60_000
+  }
+
+  /** Starts the loop; every stored active swap resumes. Safe to call twice. */
+  async ready(): Promise<void> {
+    if (this.#closed) throw new SwarmswapError('CLOSED', 'the swap engine was closed')
+    this.#loop ??= this.#run()
+  }
+
+  /** Stops ticking and waits for running ticks; stored swaps resume on the next start. Safe to call twice. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#wakeUp?.()
+    await this.#loop
+    await Promise.allSettled([...this.#running.values()])
+  }
+
+  /** Stores a new swap (status 'negotiated') and starts driving it. */
+  create(record: SwapRecord): void {
+    if (this.#closed) throw new SwarmswapError('CLOSED', 'the swap engine was closed')
+    this.#options.store.insert(record)
+    this.#options.onPersisted?.(record, 'stored')
+    this.emit('update', record)
+    this.wake()
+  }
+
+  get(id: string): SwapRecord | undefined {
+    return this.#options.store.get(id)
+  }
+
+  /** The maker's secret of a swap (derived, never stored). */
+  secretFor(swapId: string): Uint8Array {
+    return deriveSecret(this.#options.secretKey, swapId)
+  }
+
+  /** Ticks every active swap soon (a peer said something happened, or a swap was added). */
+  wake(): void {
+    this.#woken = true
+    this.#wakeUp?.()
+  }
+
+  /** Resolves with the record once `done(record)` holds; TIMEOUT after `timeoutMs`. */
+  waitFor(id: string, done: (record: SwapRecord) => boolean, timeoutMs: number): Promise<SwapRecord> {
+    return new Promise((resolve, reject) => {
+      const check = (record: SwapRecord | undefined) => {
+        if (record?.id !== id || !done(record)) return false
+        cleanup()
+        resolve(record)
+        return true
+      }
+      const onUpdate = (record: SwapRecord) => void check(record)
+      const timer = setTimeout(() => {
+        cleanup()
+        const now = this.get(id)
+        reject(
+          new SwarmswapError('TIMEOUT', `swap ${id} did not get there in ${timeoutMs} ms (${now?.status})`),
+        )
+      }, timeoutMs)
+      const cleanup = () => {
+        clearTimeout(timer)
+        this.off('update', onUpdate)
+      }
+      this.on('update', onUpdate)
+      check(this.get(id))
+    })
+  }
+
+  /** Runs one tick of every active swap now; resolves when all are done. */
+  async tickAll(): Promise<void> {
+    await Promise.all(this.#options.store.active().map((record) => this.tick(record.id)))
+  }
+
+  /** One idempotent tick of one swap; a tick already running for it is awaited instead. Never throws. */
+  tick(id: string): Promise<void> {
+    const running = this.#running.get(id)
+    if (running) return running
+    const run = this.#tick(id)
+      .catch((error: unknown) => {
+        this.emit('error', error instanceof Error ? error : new Error(String(error)), id)
+      })
+      .finally(() => this.#running.delete(id))
+    this.#running.set(id, run)
+    return run
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        const changed = await this.#pollTips()
+        const idle = this.#clock() - this.#lastRound >= this.#idleTickMs
+        if (changed || idle || this.#woken) {
+          this.#woken = false
+          this.#lastRound = this.#clock()
+          await this.tickAll()
+        }
+      } catch (error) {
+        this.emit('error', error instanceof Error ? error : new Error(String(error)), '')
+      }
+      if (!this.#woken) await this.#sleep(this.#pollMs)
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#wakeUp = () => {
+        this.#wakeUp = null
+        done()
+      }
+    })
+  }
+
+  /** Reads both tips; true when either moved. */
+  async #pollTips(): Promise<boolean> {
+    const { bitcoin, evm } = this.#options.adapters
+    const [btc, eth] = await Promise.all([bitcoin.tip(), evm.tip()])
+    const changed = btc.height !== this.#tips.bitcoin?.height || eth.height !== this.#tips.evm?.height
+    this.#tips = { bitcoin: btc, evm: eth }
+    this.#tipsAt = this.#clock()
+    return changed
+  }
+
+  /** The chain's tip, as polled this round when that is recent enough, else read now. */
+  async #tip(chain: ChainKind): Promise<ChainTip> {
+    const polled = this.#tips[chain]
+    if (polled && this.#clock() - this.#tipsAt < this.#pollMs) return polled
+    const tip = await this.#options.adapters[chain].tip()
+    this.#tips[chain] = tip
+    return tip
+  }
+
+  async #tick(id: string): Promise<void> {
+    for (let step = 0; step < MAX_STEPS_PER_TICK && !this.#closed; step++) {
+      const record = this.#options.store.get(id)
+      if (!record || FINAL_STATUSES.has(record.status)) return
+      if (!(await this.#step(record))) return
+    }
+  }
+
+  /** One decision for one swap; true when it changed something and another step may follow. */
+  async #step(stored: SwapRecord): Promise<boolean> {
+    const record = structuredClone(stored)
+    const pendingChanged = await this.#tendPending(record)
+    const { own, counter } = legsOf(record)
+    const [ownState, counterState, ownTip, otherTip] = await Promise.all([
+      this.#adapter(own).observe(own, record.startHeights[own.chain]),
+      this.#adapter(counter).observe(counter, record.startHeights[counter.chain]),
+      this.#tip(own.chain),
+      this.#tip(counter.chain),
+    ])
+    const learned = this.#learn(record, ownState, counterState)
+    const now = Math.max(Math.floor(this.#clock() / 1000), ownTip.time, otherTip.time)
+    const view: SwapView = {
+      now,
+      own: ownState,
+      counter: counterState,
+      ownRefundable: own.chain === 'bitcoin' ? ownTip.time > own.deadline : ownTip.time >= own.deadline,
+      pending: new Set<TxPurpose>(record.pending.map((tx) => tx.purpose)),
+      secret: record.role === 'maker' ? this.secretFor(record.id) : hexBytes(record.preimage),
+    }
+    const decision = decide(record, view, this.policy)
+    if (decision.kind === 'wait') {
+      if (pendingChanged || learned) this.#save(record)
+      return false
+    }
+    await this.#act(record, decision)
+    return true
+  }
+
+  /** Stores what the chain taught us (where the locks are, the secret); true if anything was new. */
+  #learn(record: SwapRecord, ownState: LegState, counterState: LegState): boolean {
+    let changed = false
+    const ownKey = record.role === 'maker' ? 'makerLock' : 'takerLock'
+    const counterKey = record.role === 'maker' ? 'takerLock' : 'makerLock'
+    for (const [key, state] of [
+      [ownKey, ownState],
+      [counterKey, counterState],
+    ] as const) {
+      if (state.kind === 'absent' || state.kind === 'invalid') continue
+      if (record[key]?.txid !== state.ref.txid || record[key]?.vout !== state.ref.vout) {
+        record[key] = state.ref
+        this.#note(record, `${key === 'makerLock' ? 'maker' : 'taker'} lock seen on chain`, state.ref.txid)
+        changed = true
+      }
+    }
+    if (ownState.kind === 'claimed' && record.preimage === undefined) {
+      record.preimage = Buffer.from(ownState.preimage).toString('hex')
+      this.#note(record, 'secret learned from the chain', ownState.spendTxid)
+      changed = true
+    }
+    return changed
+  }
+
+  async #act(record: SwapRecord, decision: Exclude<Decision, { kind: 'wait' }>): Promise<void> {
+    const { own, counter } = legsOf(record)
+    if (decision.kind === 'advance') {
+      this.#setStatus(record, decision.status, decision.note)
+      if (decision.reason !== undefined) record.reason = decision.reason
+      this.#save(record)
+      return
+    }
+    let signed: SignedTx[]
+    let status: SwapStatus
+    if (decision.kind === 'lock') {
+      try {
+        signed = await this.#adapter(own).signLock(own, record.keyIndex)
+      } catch (error) {
+        if (!isSwarmswapError(error, 'INSUFFICIENT_FUNDS') || record.status !== 'negotiated') throw error
+        this.#setStatus(record, 'failed', `cannot lock: ${error.message}`)
+        record.reason = 'insufficient-funds'
+        this.#save(record)
+        return
+      }
+      status = 'lock-signed'
+    } else if (decision.kind === 'claim') {
+      signed = [
+        await this.#adapter(counter).signClaim(counter, decision.ref, decision.preimage, record.keyIndex),
+      ]
+      status = 'claim-signed'
+    } else {
+      signed = [await this.#adapter(own).signRefund(own, decision.ref, record.keyIndex)]
+      status = 'refund-signed'
+      record.reason = decision.reason
+    }
+    record.pending.push(...signed)
+    this.#setStatus(record, status, `${decision.kind} signed`, signed.at(-1))
+    this.#save(record)
+    await this.#broadcastAll(record, signed)
+  }
+
+  async #broadcastAll(record: SwapRecord, txs: SignedTx[]): Promise<void> {
+    let dropped = false
+    for (const tx of txs) {
+      const outcome = await this.#options.adapters[tx.chain].broadcast(tx)
+      if (outcome.kind === 'accepted') this.#note(record, `${tx.purpose} broadcast`, tx.txid, tx.chain)
+      if (outcome.kind === 'dropped') {
+        record.pending = record.pending.filter((p) => p.txid !== tx.txid)
+        this.#note(record, `${tx.purpose} dropped: ${outcome.reason}`, tx.txid, tx.chain)
+        dropped = true
+      }
+    }
+    this.#save(record, 'broadcast')
+    if (dropped) this.wake()
+  }
+
+  /**
+   * Rebroadcasts what the node lost, forgets what confirmed or can never confirm, and replaces a Bitcoin claim
+   * or refund stuck at a low fee rate. True when the pending list changed.
+   */
+  async #tendPending(record: SwapRecord): Promise<boolean> {
+    const before = record.pending.length
+    const keep: SignedTx[] = []
+    for (const tx of record.pending) {
+      const status = await this.#options.adapters[tx.chain].txStatus(tx)
+      if (status.kind === 'mined') {
+        this.#note(record, `${tx.purpose} ${status.reverted ? 'reverted' : 'confirmed'}`, tx.txid, tx.chain)
+        continue
+      }
+      if (status.kind === 'unknown') {
+        const outcome = await this.#options.adapters[tx.chain].broadcast(tx)
+        if (outcome.kind === 'dropped') {
+          this.#note(record, `${tx.purpose} dropped: ${outcome.reason}`, tx.txid, tx.chain)
+          continue
+        }
+      }
+      keep.push(tx)
+    }
+    record.pending = keep
+    const bumped = await this.#bumpFee(record)
+    return bumped || keep.length !== before
+  }
+
+  async #bumpFee(record: SwapRecord): Promise<boolean> {
+    const stuck = record.pending
+      .filter((tx) => tx.chain === 'bitcoin' && (tx.purpose === 'claim' || tx.purpose === 'refund'))
+      .sort((a, b) => Number((b.feeRate ?? 0n) - (a.feeRate ?? 0n)))[0]
+    if (!stuck || this.#clock() - stuck.signedAt < this.#feeBumpAfterMs) return false
+    const { own, counter } = legsOf(record)
+    const adapter = this.#options.adapters.bitcoin
+    const current = stuck.feeRate ?? 1n
+    const feeRate = [(current * 5n) / 4n, current + 1n, await adapter.feeRate()].reduce((a, b) =>
+      a > b ? a : b,
+    )
+    let replacement: SignedTx
+    if (stuck.purpose === 'claim') {
+      const ref = record.role === 'maker' ? record.takerLock : record.makerLock
+      const secret = record.role === 'maker' ? this.secretFor(record.id) : hexBytes(record.preimage)
+      if (!ref || !secret) return false
+      replacement = await adapter.signClaim(counter, ref, secret, record.keyIndex, feeRate)
+    } else {
+      const ref = record.role === 'maker' ? record.makerLock : record.takerLock
+      if (!ref) return false
+      replacement = await adapter.signRefund(own, ref, record.keyIndex, feeRate)
+    }
+    record.pending.push(replacement)
+    this.#note(record, `${stuck.purpose} fee raised to ${feeRate} sat/vB`, replacement.txid, 'bitcoin')
+    this.#save(record)
+    await this.#broadcastAll(record, [replacement])
+    return true
+  }
+
+  #adapter(leg: LegTerms): LegAdapter {
+    return this.#options.adapters[leg.chain]
+  }
+
+  #setStatus(record: SwapRecord, status: SwapStatus, note: string, tx?: SignedTx): void {
+    record.status = status
+    this.#note(record, note, tx?.txid, tx?.chain)
+  }
+
+  #note(record: SwapRecord, note: string, txid?: string, chain?: ChainKind): void {
+    const event: SwapEvent = { at: this.#clock(), status: record.status, note }
+    if (txid !== undefined) event.txid = txid
+    if (chain !== undefined) event.chain = chain
+    record.history.push(event)
+  }
+
+  #save(record: SwapRecord, point: PersistPoint = 'stored'): void {
+    record.updatedAt = this.#clock()
+    this.#options.store.update(record)
+    this.#options.onPersisted?.(record, point)
+    this.emit('update', record)
+  }
+}
+
+function hexBytes(hex: string | undefined): Uint8Array | undefined {
+  return hex === undefined ? undefined : Uint8Array.from(Buffer.from(hex, 'hex'))
+}
