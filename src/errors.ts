@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   /** An operation did not finish in time. */
   | 'TIMEOUT'
+  /** A maker refused a take request; `details.reason` holds its reason code (e.g. 'amount-above-remaining'). */
+  | 'TAKE_REFUSED'
   /** A child process (chain node) failed to start or died. */
   | 'PROCESS_FAILED'
   /** Used after close(), or before ready(). */

@@ -20,6 +20,8 @@ import {
   orderSigningMessage,
   validateOrder,
 } from './order.js'
+import { TakeAnswerer, type TakeHandler } from './take-maker.js'
+import { type TakeParams, TakeRequester, type TakeResult } from './take-taker.js'
 import type { Market, NetworkName, SignedOrder } from './types.js'
 
 /** How long a maker's orders stay while a replacement connection to it opens its channel. */
@@ -78,7 +80,20 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
   readonly #peers = new Set<Peer>()
   /** Own live orders of every market, joined or not, by id hex. */
   readonly #own = new Map<string, JournalOrder>()
+  /** Own orders filled in this session, until they expire: a take of one is refused for its amount, not as gone. */
+  readonly #filled = new Map<string, SignedOrder>()
   readonly #timers = new Set<NodeJS.Timeout>()
+  readonly #answerer = new TakeAnswerer({
+    identity: () => this.#requireIdentity(),
+    ownOrder: (idHex) => this.#ownOrder(idHex),
+    fill: (idHex, baseAmount) => this.fill(idHex, baseAmount),
+  })
+  readonly #requester = new TakeRequester({
+    identity: () => this.#requireIdentity(),
+    findOrder: (idHex) => this.findOrder(idHex),
+    makerPeer: (makerHex, market) =>
+      [...this.#peers].find((p) => p.remoteKeyHex === makerHex && !p.closed && p.hasChannel(market)),
+  })
   #identity: Identity | null = null
   #swarm: Swarm | null = null
   #opening: Promise<void> | null = null
@@ -133,6 +148,8 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
       await this.#opening?.catch(() => {})
       for (const timer of this.#timers) clearTimeout(timer)
       this.#timers.clear()
+      this.#answerer.close()
+      this.#requester.close()
       if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer)
       await this.#swarm?.close()
       await this.#verifier.close()
@@ -182,6 +199,15 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
     return joined.book
   }
 
+  /** The order with this id (hex) in a joined book, with its market. */
+  findOrder(idHex: string): { market: Market; order: SignedOrder } | undefined {
+    for (const { market, book } of this.#markets.values()) {
+      const entry = book.get(idHex.toLowerCase())
+      if (entry !== undefined) return { market, order: entry.order }
+    }
+    return undefined
+  }
+
   /** Signs an order, journals it, adds it to the local book and sends it on every channel of its market. */
   async place(params: Omit<CreateOrderParams, 'market'> & { market: Market }): Promise<SignedOrder> {
     const identity = this.#requireIdentity()
@@ -211,11 +237,37 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
       throw new SwarmswapError('INVALID_ARGUMENT', `fill of ${baseAmount} is not in 1..${own.remaining}`)
     }
     const remaining = own.remaining - baseAmount
+    // Taken off before the journal write, so a fill or take checked meanwhile sees the smaller remainder.
+    if (remaining === 0n) {
+      this.#own.delete(idHex.toLowerCase())
+      this.#filled.set(idHex.toLowerCase(), own.order)
+    } else this.#own.set(idHex.toLowerCase(), { order: own.order, remaining })
     await this.#journal.append({ type: 'updated', id: own.order.id, remaining })
-    if (remaining === 0n) this.#own.delete(idHex.toLowerCase())
-    else this.#own.set(idHex.toLowerCase(), { order: own.order, remaining })
     this.#markets.get(marketId(own.order.market))?.book.setRemaining(idHex, remaining)
     this.#broadcast(own.order.market, { type: 'update', id: own.order.id, remaining })
+  }
+
+  /**
+   * Who decides on take requests for the node's own orders (docs/PROTOCOL.md 7.5). The node has checked
+   * the signature, the order, replays and the amount first; on accept it takes the amount off the order
+   * before the signed terms go out. Without a handler every take is refused 'busy'.
+   */
+  setTakeHandler(handler: TakeHandler | null): void {
+    this.#answerer.setHandler(handler)
+  }
+
+  /**
+   * Asks the maker of an order in a joined book to take `amount` of it. Resolves with the verified
+   * request and acceptance; rejects NOT_FOUND, TAKE_REFUSED (details.reason), TIMEOUT, BAD_DATA, CLOSED
+   * (the connection or node closed first) or INVALID_ARGUMENT (see TakeRequester.take).
+   */
+  take(params: TakeParams): Promise<TakeResult> {
+    try {
+      this.#requireSwarm()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#requester.take(params)
   }
 
   peers(): PeerSummary[] {
@@ -249,10 +301,14 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
     }
     const peer = new Peer(connection, this.limits, {
       onChannelOpen: (p, market) => this.#sendSnapshot(p, market),
-      onChannelClose: (p, market) => this.#dropMakerIfGone(p, market),
+      onChannelClose: (p, market) => {
+        this.#requester.drop(p, market)
+        this.#dropMakerIfGone(p, market)
+      },
       onMessage: (p, market, message) => this.#onMessage(p, market, message),
       onBan: (p, offence, detail) => this.#ban(p, offence, detail),
       onClose: (p) => {
+        this.#requester.drop(p)
         this.#peers.delete(p)
         this.emit('peer-remove', summarize(p))
       },
@@ -347,8 +403,12 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
         }
         return
       }
-      default:
-        // Take requests and responses belong to the negotiation layer (next release); a v1 node ignores them.
+      case 'take-request':
+        // Answered on the order's own queue, so a slow answer does not hold up this peer's other messages.
+        this.#answerer.receive(peer, market, message)
+        return
+      case 'take-response':
+        this.#requester.receive(peer, market, message)
         return
     }
   }
@@ -442,12 +502,20 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
     this.#expiryAt = Number.POSITIVE_INFINITY
     const nowS = Date.now() / 1000
     for (const [id, own] of this.#own) if (own.order.expiry <= nowS) this.#own.delete(id)
+    for (const [id, order] of this.#filled) if (order.expiry <= nowS) this.#filled.delete(id)
     let next = Number.POSITIVE_INFINITY
     for (const { book } of this.#markets.values()) {
       book.expire()
       next = Math.min(next, book.nextExpiry() ?? Number.POSITIVE_INFINITY)
     }
     if (next !== Number.POSITIVE_INFINITY) this.#armExpiry(next * 1000)
+  }
+
+  /** An unexpired own order with what is left of it (0 once filled); undefined if unknown or cancelled. */
+  #ownOrder(idHex: string): JournalOrder | undefined {
+    const filled = this.#filled.get(idHex)
+    const own = this.#own.get(idHex) ?? (filled === undefined ? undefined : { order: filled, remaining: 0n })
+    return own !== undefined && own.order.expiry > Date.now() / 1000 ? own : undefined
   }
 
   #requireOwn(idHex: string): JournalOrder {

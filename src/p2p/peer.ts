@@ -100,6 +100,17 @@ export class Peer {
     return [...this.#channels.values()].filter((entry) => entry.open).map((entry) => entry.market)
   }
 
+  /**
+   * The connection's Noise handshake hash (64 bytes), the same at both ends and unique to this connection:
+   * take signatures are bound to it so they cannot be replayed on another connection.
+   */
+  get handshakeHash(): Uint8Array {
+    const hash: Uint8Array | null = this.connection.handshakeHash
+    if (hash === null)
+      throw new SwarmswapError('INTERNAL', `connection to ${this.remoteKeyHex} has no handshake`)
+    return new Uint8Array(hash)
+  }
+
   /** The misbehaviour score now (it decays; BAN_SCORE bans). */
   get misbehaviour(): number {
     return this.#score.current(Date.now())
