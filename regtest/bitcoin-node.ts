@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
-import bcoin, { type Address, type FullNode } from 'bcoin'
+import bcoin, { type Address, type Chain, type Coin, type FullNode, type TX } from 'bcoin'
 import { SwarmswapError } from '../src/errors.js'
 import { RegtestClock } from './bitcoin-clock.js'
 import { coreMethods } from './bitcoin-core-methods.js'
@@ -140,6 +140,7 @@ export class BitcoinNode {
     // abort the chain's 'reset' event before the mempool is reset to the new tip.
     node.pool.forceSync = () => {}
     node.on('error', (error: Error) => this.errors.push(error))
+    replaceByFee(node)
     this.node = node
     try {
       await node.ensure()
@@ -190,4 +191,137 @@ function parseAddress(address: string): Address {
   } catch (error) {
     throw new SwarmswapError('INVALID_ARGUMENT', `not a regtest address: ${address}`, { cause: error })
   }
+}
+
+/** The parts of bcoin's mempool that replacement needs beyond types/bcoin.d.ts. */
+interface ReplaceableMempool {
+  /** Entries by txid (bcoin's internal byte order). */
+  map: Map<string, unknown>
+  addTX(tx: TX): Promise<string[] | null>
+  getCoin(hash: string, index: number): Coin | null
+  /** The mempool entry spending an outpoint. */
+  getSpent(hash: string, index: number): MempoolTx | undefined
+  /** Removes an entry and everything in the mempool that spends it. */
+  evictEntry(entry: MempoolTx): void
+  /** Satoshis per kvB. */
+  options: { minRelay: number }
+}
+
+interface MempoolTx {
+  tx: TX
+  /** Satoshis. */
+  fee: number
+}
+
+/**
+ * Bitcoin Core's replace-by-fee (v28+, full RBF; BIP125 rules 3, 4 and 6) on bcoin's mempool. bcoin 1.0.2
+ * never replaces: it refuses every spend of an outpoint a mempool transaction already spends, and its
+ * `replaceByFee` option only lets version-1 transactions signal BIP125. Here a conflicting transaction
+ * replaces the ones it conflicts with (and their descendants) when its fee rate is higher than each of theirs
+ * and its fee covers all of theirs plus its own size at the minimum relay rate; otherwise it is refused with
+ * Core's "insufficient fee" reasons.
+ */
+function replaceByFee(node: FullNode): void {
+  const mempool = node.mempool as unknown as ReplaceableMempool
+  const add = mempool.addTX.bind(mempool)
+  mempool.addTX = async (tx) => {
+    // A transaction already in the mempool is no replacement of itself: bcoin reports it as known.
+    if (mempool.map.has(tx.hash('hex'))) return await add(tx)
+    const conflicts = new Map<string, MempoolTx>()
+    for (const { prevout } of tx.inputs) {
+      const entry = mempool.getSpent(prevout.hash, prevout.index)
+      if (entry !== undefined) conflicts.set(entry.tx.hash('hex'), entry)
+    }
+    const fee = conflicts.size === 0 ? null : await feeOf(tx, mempool, node.chain)
+    // No conflict, or inputs bcoin will report missing: nothing to replace.
+    if (fee === null) return await add(tx)
+    const replaced = withDescendants(mempool, [...conflicts.values()])
+    const refusal = replacementRefusal(tx, fee, [...conflicts.values()], replaced, mempool.options.minRelay)
+    if (refusal !== null) {
+      throw Object.assign(new Error(refusal), {
+        type: 'VerifyError',
+        code: 'insufficientfee',
+        reason: refusal,
+      })
+    }
+    for (const entry of conflicts.values()) mempool.evictEntry(entry)
+    try {
+      return await add(tx)
+    } catch (error) {
+      for (const entry of replaced) await add(entry.tx).catch(() => null)
+      throw error
+    }
+  }
+}
+
+/** Inputs minus outputs in satoshis, or null when an input's coin is unknown. */
+async function feeOf(tx: TX, mempool: ReplaceableMempool, chain: Chain): Promise<number | null> {
+  let fee = 0
+  for (const { prevout } of tx.inputs) {
+    const coin =
+      mempool.getCoin(prevout.hash, prevout.index) ?? (await chain.getCoin(prevout.hash, prevout.index))
+    if (coin === null) return null
+    fee += coin.value
+  }
+  for (const output of tx.outputs) fee -= output.value
+  return fee
+}
+
+function withDescendants(mempool: ReplaceableMempool, entries: MempoolTx[]): MempoolTx[] {
+  const found = new Map<string, MempoolTx>()
+  const visit = (entry: MempoolTx): void => {
+    const hash = entry.tx.hash('hex')
+    if (found.has(hash)) return
+    found.set(hash, entry)
+    entry.tx.outputs.forEach((_, index) => {
+      const child = mempool.getSpent(hash, index)
+      if (child !== undefined) visit(child)
+    })
+  }
+  for (const entry of entries) visit(entry)
+  return [...found.values()]
+}
+
+/** Core's reject reason (policy/rbf.cpp) when `tx` may not replace, or null when it may. */
+function replacementRefusal(
+  tx: TX,
+  fee: number,
+  conflicts: MempoolTx[],
+  replaced: MempoolTx[],
+  minRelay: number,
+): string | null {
+  const txid = tx.txid()
+  const size = tx.getVirtualSize()
+  const rate = Math.floor((fee * 1000) / size)
+  for (const entry of conflicts) {
+    const oldRate = Math.floor((entry.fee * 1000) / entry.tx.getVirtualSize())
+    if (rate <= oldRate) {
+      return `insufficient fee, rejecting replacement ${txid}; new feerate ${btcPerKvB(rate)} <= old feerate ${btcPerKvB(oldRate)}`
+    }
+  }
+  const replacedFees = replaced.reduce((sum, entry) => sum + entry.fee, 0)
+  if (fee < replacedFees) {
+    return `insufficient fee, rejecting replacement ${txid}, less fees than conflicting txs; ${money(fee)} < ${money(replacedFees)}`
+  }
+  const required = Math.floor((minRelay * size) / 1000)
+  if (fee - replacedFees < required) {
+    return `insufficient fee, rejecting replacement ${txid}, not enough additional fees to relay; ${money(fee - replacedFees)} < ${money(required)}`
+  }
+  return null
+}
+
+/** Core's CFeeRate::ToString. */
+function btcPerKvB(satsPerKvB: number): string {
+  return `${btc(satsPerKvB)} BTC/kvB`
+}
+
+/** Core's FormatMoney: 8 decimals with trailing zeros trimmed down to 2. */
+function money(sats: number): string {
+  return btc(sats).replace(/(\.\d\d\d*?)0+$/, '$1')
+}
+
+/** Non-negative satoshis as BTC with 8 decimals, without floating point. */
+function btc(sats: number): string {
+  const value = BigInt(sats)
+  return `${value / 100_000_000n}.${(value % 100_000_000n).toString().padStart(8, '0')}`
 }

@@ -117,6 +117,10 @@ export function decide(record: SwapRecord, view: SwapView, policy: TimelockPolic
         }
         return refund('too late to reveal the secret', 'too-late-to-claim')
       }
+      // A maker back after the taker's deadline finds the taker's lock refunded, not reorged.
+      if (counter.kind === 'refunded') {
+        return refund('the counterparty refunded before we claimed', 'counterparty-refunded-first')
+      }
       return refund('counterparty lock no longer deep enough', 'counterparty-lock-reorged')
     }
 

@@ -36,6 +36,8 @@ export interface SwapEngineOptions {
   idleTickMs?: number
   /** A Bitcoin claim or refund still unconfirmed after this long is replaced at a higher fee rate, ms (default 10 min). */
   feeBumpAfterMs?: number
+  /** How long a lock may fail for lack of funds before the swap is given up (nothing locked), ms (default 30 s). */
+  fundsGraceMs?: number
   /**
    * Called synchronously after each durable write, with the record as stored, and again after the broadcast of
    * what it stored. Observability and fault-injection (the crash tests kill the process here).
@@ -68,6 +70,9 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   readonly #feeBumpAfterMs: number
   /** Per swap, the promise of its running tick: ticks of one swap never overlap. */
   readonly #running = new Map<string, Promise<void>>()
+  readonly #fundsGraceMs: number
+  /** Swap id -> unix ms since which its lock has failed for lack of funds. */
+  readonly #shortSince = new Map<string, number>()
   #tips: Partial<Record<ChainKind, ChainTip>> = {}
   /** Unix ms of the last poll of both tips. */
   #tipsAt = 0
@@ -79,12 +84,15 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
 
   constructor(options: SwapEngineOptions) {
     super()
+    // Every caller of waitFor listens for updates while it waits; dozens at once are normal.
+    this.setMaxListeners(0)
     this.policy = checkTimelockPolicy(options.policy)
     this.#options = options
     this.#clock = options.clock ?? Date.now
     this.#pollMs = options.pollMs ?? 1000
     this.#idleTickMs = options.idleTickMs ?? 5000
     this.#feeBumpAfterMs = options.feeBumpAfterMs ?? 10 * 60_000
+    this.#fundsGraceMs = options.fundsGraceMs ?? 30_000
   }
 
   /** Starts the loop; every stored active swap resumes. Safe to call twice. */
@@ -162,7 +170,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     if (running) return running
     const run = this.#tick(id)
       .catch((error: unknown) => {
-        this.emit('error', error instanceof Error ? error : new Error(String(error)), id)
+        this.#report(error, id)
       })
       .finally(() => this.#running.delete(id))
     this.#running.set(id, run)
@@ -170,6 +178,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   }
 
   async #run(): Promise<void> {
+    await this.#resume()
     while (!this.#closed) {
       try {
         const changed = await this.#pollTips()
@@ -180,10 +189,39 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
           await this.tickAll()
         }
       } catch (error) {
-        this.emit('error', error instanceof Error ? error : new Error(String(error)), '')
+        this.#report(error, '')
       }
       if (!this.#woken) await this.#sleep(this.#pollMs)
     }
+  }
+
+  /**
+   * After a restart, puts every stored transaction back on the wire before any swap signs a new one: the
+   * wallet no longer holds the coins of locks signed before the crash, so a new lock could otherwise take them.
+   * Retries until the nodes answer.
+   */
+  async #resume(): Promise<void> {
+    for (const stored of this.#options.store.active()) {
+      while (!this.#closed) {
+        try {
+          const record = structuredClone(stored)
+          if (await this.#tendPending(record)) this.#save(record)
+          break
+        } catch (error) {
+          this.#report(error, stored.id)
+          await this.#sleep(this.#pollMs)
+        }
+      }
+    }
+  }
+
+  /**
+   * Tells 'error' listeners of a failed tick. Without a listener EventEmitter would throw it and end the loop
+   * for good (one unreachable node would stop every swap), so then it is dropped: the next tick retries.
+   */
+  #report(error: unknown, id: string): void {
+    if (this.listenerCount('error') === 0) return
+    this.emit('error', error instanceof Error ? error : new Error(String(error)), id)
   }
 
   #sleep(ms: number): Promise<void> {
@@ -294,8 +332,15 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     if (decision.kind === 'lock') {
       try {
         signed = await this.#adapter(own).signLock(own, record.keyIndex)
+        this.#shortSince.delete(record.id)
       } catch (error) {
-        if (!isSwarmswapError(error, 'INSUFFICIENT_FUNDS') || record.status !== 'negotiated') throw error
+        if (!isSwarmswapError(error, 'INSUFFICIENT_FUNDS')) throw error
+        // Coins may be tied up for a moment (another swap's lock signed, its change not yet out): retry
+        // for a while, then give up before anything of ours is locked.
+        const since = this.#shortSince.get(record.id) ?? this.#clock()
+        this.#shortSince.set(record.id, since)
+        if (this.#clock() - since < this.#fundsGraceMs) throw error
+        this.#shortSince.delete(record.id)
         this.#setStatus(record, 'failed', `cannot lock: ${error.message}`)
         record.reason = 'insufficient-funds'
         this.#save(record)
@@ -313,7 +358,8 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
       record.reason = decision.reason
     }
     record.pending.push(...signed)
-    this.#setStatus(record, status, `${decision.kind} signed`, signed.at(-1))
+    record.status = status
+    for (const tx of signed) this.#note(record, `${tx.purpose} signed`, tx.txid, tx.chain)
     this.#save(record)
     await this.#broadcastAll(record, signed)
   }
@@ -383,7 +429,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
       replacement = await adapter.signRefund(own, ref, record.keyIndex, feeRate)
     }
     record.pending.push(replacement)
-    this.#note(record, `${stuck.purpose} fee raised to ${feeRate} sat/vB`, replacement.txid, 'bitcoin')
+    this.#note(record, `${stuck.purpose} signed at ${feeRate} sat/vB (fee bump)`, replacement.txid, 'bitcoin')
     this.#save(record)
     await this.#broadcastAll(record, [replacement])
     return true
@@ -393,9 +439,9 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     return this.#options.adapters[leg.chain]
   }
 
-  #setStatus(record: SwapRecord, status: SwapStatus, note: string, tx?: SignedTx): void {
+  #setStatus(record: SwapRecord, status: SwapStatus, note: string): void {
     record.status = status
-    this.#note(record, note, tx?.txid, tx?.chain)
+    this.#note(record, note)
   }
 
   #note(record: SwapRecord, note: string, txid?: string, chain?: ChainKind): void {

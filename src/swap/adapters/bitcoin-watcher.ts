@@ -38,8 +38,6 @@ export interface HtlcSpend {
 /** The chain and mempool as one refresh saw them. */
 export interface ChainSnapshot {
   tipHeight: number
-  /** Unix seconds: the tip's median-time-past. */
-  medianTime: number
   /** Outputs paying `scriptPubKeyHex` in blocks >= `fromHeight`, then in the mempool. */
   outputsTo(scriptPubKeyHex: string, fromHeight: number): WatchedOutput[]
   /** The transaction spending `txid:vout` (a block's before the mempool's), if any. */
@@ -77,7 +75,6 @@ export class BitcoinChainWatcher {
   private readonly active = new Map<number, string>()
   private lowest = Number.POSITIVE_INFINITY
   private top = -1
-  private medianTime = 0
   /** Mempool transactions by txid, indexed once each. */
   private mempool = new Map<string, TxIndex>()
   /** Lowest height any caller asked for since the last refresh started. */
@@ -129,10 +126,7 @@ export class BitcoinChainWatcher {
       await this.readMempool(await this.rpc.getRawMempool())
       const after = await this.rpc.getBlockchainInfo()
       // A transaction mined between the two reads would be in neither: only a still tip proves the view whole.
-      if (followed && after.bestBlockHash === before.bestBlockHash) {
-        this.medianTime = after.medianTime
-        return this.view()
-      }
+      if (followed && after.bestBlockHash === before.bestBlockHash) return this.view()
     }
     throw new SwarmswapError('TIMEOUT', `the chain tip kept moving during ${REFRESH_ATTEMPTS} refreshes`)
   }
@@ -149,7 +143,8 @@ export class BitcoinChainWatcher {
       this.lowest = from
       this.top = from - 1
     } else if (from < this.lowest) {
-      await this.readRange(from, this.lowest - 1)
+      // Below the cached range; a chain now shorter than that range is truncated just below.
+      await this.readRange(from, Math.min(this.lowest - 1, tipHeight))
       this.lowest = from
     }
     if (this.top !== tipHeight || this.active.get(tipHeight) !== tipHash) {
@@ -256,7 +251,6 @@ export class BitcoinChainWatcher {
     const mempool = [...this.mempool.values()]
     return {
       tipHeight,
-      medianTime: this.medianTime,
       outputsTo: (scriptPubKeyHex, fromHeight) => [
         ...activeBlocks(fromHeight).flatMap((block) =>
           (block.outputs.get(scriptPubKeyHex) ?? []).map((out) => ({ ...out, height: block.height })),
