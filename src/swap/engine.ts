@@ -286,9 +286,19 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
       pending: new Set<TxPurpose>(record.pending.map((tx) => tx.purpose)),
       secret: record.role === 'maker' ? this.secretFor(record.id) : hexBytes(record.preimage),
     }
-    const decision = decide(record, view, this.policy)
+    let decision = decide(record, view, this.policy)
+    let saved = false
+    // An advance changes only the stored status: decide again on this reading of the chains instead of paying
+    // for another one (each advance is still stored before the next decision acts).
+    for (let advances = 0; decision.kind === 'advance' && advances < MAX_STEPS_PER_TICK; advances++) {
+      await this.#act(record, decision)
+      saved = true
+      // Closed meanwhile (shutdown, or a test stopping the engine at this status): sign nothing more.
+      if (this.#closed) return false
+      decision = decide(record, view, this.policy)
+    }
     if (decision.kind === 'wait') {
-      if (pendingChanged || learned) this.#save(record)
+      if (!saved && (pendingChanged || learned)) this.#save(record)
       return false
     }
     await this.#act(record, decision)

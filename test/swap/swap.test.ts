@@ -102,6 +102,7 @@ test.serial('maker sells BTC for ETH: both claim, balances exact', async (t) => 
   )
   await assertBalances(t, maker, makerBefore, [m], assets)
   await assertBalances(t, taker, takerBefore, [k], assets)
+  await Promise.all([maker.close(), taker.close()])
 })
 
 test.serial('maker buys BTC with tokens (ERC-20), taker sells BTC: balances exact', async (t) => {
@@ -121,6 +122,7 @@ test.serial('maker buys BTC with tokens (ERC-20), taker sells BTC: balances exac
   t.is(k.status, 'completed')
   await assertBalances(t, maker, makerBefore, [m], assets)
   await assertBalances(t, taker, takerBefore, [k], assets)
+  await Promise.all([maker.close(), taker.close()])
 })
 
 test.serial('a partial fill, then a second take of the rest; the order is used up', async (t) => {
@@ -158,6 +160,7 @@ test.serial('a partial fill, then a second take of the rest; the order is used u
     results.map(([, k]) => k),
     assets,
   )
+  await Promise.all([maker.close(), taker.close()])
 })
 
 test.serial('10 swaps at once between the same two nodes all complete, balances exact', async (t) => {
@@ -192,4 +195,5 @@ test.serial('10 swaps at once between the same two nodes all complete, balances 
     results.map(([, k]) => k),
     assets,
   )
+  await Promise.all([maker.close(), taker.close()])
 })
