@@ -1,8 +1,9 @@
-import test, { type ExecutionContext } from 'ava'
+import test from 'ava'
 import type { TradingNode } from '../../src/daemon/trading-node.js'
 import type { Market, Side, SignedOrder } from '../../src/orderbook/types.js'
 import { FINAL_STATUSES, type SwapRecord } from '../../src/swap/types.js'
-import { expectedChanges, holdings, SwapScene } from '../helpers/traders.js'
+import { assertBalances, hex, openMarket, placeOrder } from '../helpers/swaps.js'
+import { holdings, SwapScene } from '../helpers/traders.js'
 
 /**
  * Whole swaps between two trading nodes on the real regtest chains and a local DHT: negotiation over
@@ -26,12 +27,7 @@ test.after.always(async () => {
   await scene.close()
 })
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const ended = (record: SwapRecord) => FINAL_STATUSES.has(record.status)
-
-async function openMarket(maker: TradingNode, taker: TradingNode, market: Market) {
-  await Promise.all([maker.orderbook.join(market), taker.orderbook.join(market)])
-}
 
 async function place(
   maker: TradingNode,
@@ -42,16 +38,7 @@ async function place(
   minFill: bigint,
   price = PRICE,
 ): Promise<SignedOrder> {
-  const order = await maker.orderbook.place({
-    market,
-    side,
-    amount,
-    minFill,
-    ...price,
-    expiry: Math.floor(Date.now() / 1000) + 3600,
-  })
-  await taker.orderbook.book(market).waitFor((book) => book.get(hex(order.id)) !== undefined, 30_000)
-  return order
+  return await placeOrder(maker, taker, market, { side, amount, minFill, ...price })
 }
 
 async function settle(maker: TradingNode, taker: TradingNode, id: string): Promise<[SwapRecord, SwapRecord]> {
@@ -59,25 +46,6 @@ async function settle(maker: TradingNode, taker: TradingNode, id: string): Promi
     maker.engine.waitFor(id, ended, SWAP_TIMEOUT_MS),
     taker.engine.waitFor(id, ended, SWAP_TIMEOUT_MS),
   ])
-}
-
-/** Each trader's holdings moved by exactly what its swaps and fees say. */
-async function assertBalances(
-  t: ExecutionContext,
-  trader: TradingNode,
-  before: Map<string, bigint>,
-  records: SwapRecord[],
-  assets: string[],
-) {
-  const after = await holdings(trader, assets)
-  const expected = await expectedChanges(trader, records, assets)
-  for (const asset of assets) {
-    t.is(
-      (after.get(asset) ?? 0n) - (before.get(asset) ?? 0n),
-      expected.get(asset) ?? 0n,
-      `${asset} of ${records[0]?.role}`,
-    )
-  }
 }
 
 test.serial('maker sells BTC for ETH: both claim, balances exact', async (t) => {
