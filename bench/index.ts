@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { SwarmswapError } from '../src/errors.js'
 import { type BenchReport, htlcBenchmark } from './htlc.js'
 import { orderbookBenchmark } from './orderbook.js'
+import { swapBenchmark } from './swap.js'
 
 /**
  * `npm run bench -- <name> [--json]`: the project's one benchmark entry point. Each benchmark starts what
@@ -16,6 +17,11 @@ const benchmarks: Record<string, { description: string; run: () => Promise<Bench
   orderbook: {
     description: 'order propagation over a 20-peer mesh and a 10,000-order sync',
     run: orderbookBenchmark,
+  },
+  swap: {
+    description:
+      'whole swaps between two trading nodes on the automining regtest chains, sequential and concurrent',
+    run: () => swapBenchmark(),
   },
 }
 

@@ -77,9 +77,12 @@ export class TradingNode {
       mnemonic: options.mnemonic,
       ...(options.bitcoin.birthday === undefined ? {} : { birthday: options.bitcoin.birthday }),
     })
+    // No request cache (stale blocks after time jumps) and no batching: ethers otherwise holds every call
+    // 10 ms to batch it, which adds up over the swap engine's sequential reads.
     this.provider = new JsonRpcProvider(options.evm.rpcUrl, options.evm.chainId, {
       staticNetwork: true,
       cacheTimeout: -1,
+      batchMaxCount: 1,
     })
     const account = HDNodeWallet.fromPhrase(
       options.mnemonic.trim().split(/\s+/).join(' '),
