@@ -11,6 +11,7 @@ import { hashlockOf, swapIdFor } from '../swap/secret.js'
 import type {
   ChainKind,
   LegAdapter,
+  LegTerms,
   PeerOffence,
   ReputationStore,
   SwapRecord,
@@ -50,7 +51,12 @@ export class Trader {
   readonly #clock: () => number
   /** Maker answers run one at a time, so two takes never both count the same funds as free. */
   #answering: Promise<unknown> = Promise.resolve()
-  readonly #onUpdate = (record: SwapRecord) => this.#recordOffence(record)
+  /** Swap id -> our leg, for swaps whose amount is promised but not yet locked (see #trackPromise). */
+  readonly #promised = new Map<string, LegTerms>()
+  readonly #onUpdate = (record: SwapRecord) => {
+    this.#trackPromise(record)
+    this.#recordOffence(record)
+  }
   #opened = false
   #closed = false
 
@@ -64,6 +70,7 @@ export class Trader {
     if (this.#closed) throw new SwarmswapError('CLOSED', 'the trader was closed')
     if (this.#opened) return
     this.#opened = true
+    for (const record of this.#options.store.active()) this.#trackPromise(record)
     this.#options.engine.on('update', this.#onUpdate)
     this.#options.node.setTakeHandler((take) => this.#answer(take))
   }
@@ -177,16 +184,20 @@ export class Trader {
     const quoteAmount = quoteForBase(take.order, baseAmount)
     const makerAsset = take.order.side === 'sell' ? take.market.base : take.market.quote
     const makerAmount = take.order.side === 'sell' ? baseAmount : quoteAmount
-    if ((await this.#free(makerAsset)) < makerAmount) return { refuse: 'insufficient-funds' }
     const keyIndex = store.allocateKeyIndex()
-    const tips = await this.#tips()
+    const [free, tips, makerKeys] = await Promise.all([
+      this.#free(makerAsset),
+      this.#tips(),
+      this.#partyKeys(keyIndex),
+    ])
+    if (free < makerAmount) return { refuse: 'insufficient-funds' }
     const terms: TakeTerms = {
       orderId: take.order.id,
       baseAmount,
       quoteAmount,
       hashlock: hashlockOf(engine.secretFor(id)),
       ...offerDeadlines(engine.policy, tips.now),
-      maker: await this.#partyKeys(keyIndex),
+      maker: makerKeys,
       taker: take.request.taker,
       btcConfirmations: this.#options.confirmations.bitcoin,
       evmConfirmations: this.#options.confirmations.evm,
@@ -229,13 +240,17 @@ export class Trader {
   async #free(asset: string): Promise<bigint> {
     const spendable = await this.#options.adapters[chainOf(asset)].spendable(asset)
     let promised = 0n
-    for (const record of this.#options.store.active()) {
-      const own = record.role === 'maker' ? record.makerLeg : record.takerLeg
-      if (own.asset === asset && (record.status === 'negotiated' || record.status === 'counter-locked')) {
-        promised += own.amount
-      }
-    }
+    for (const own of this.#promised.values()) if (own.asset === asset) promised += own.amount
     return spendable - promised
+  }
+
+  /** Keeps #promised in step with the swaps: an amount is promised from agreement until our lock is signed. */
+  #trackPromise(record: SwapRecord): void {
+    if (record.status === 'negotiated' || record.status === 'counter-locked') {
+      this.#promised.set(record.id, record.role === 'maker' ? record.makerLeg : record.takerLeg)
+    } else {
+      this.#promised.delete(record.id)
+    }
   }
 
   async #partyKeys(keyIndex: number): Promise<PartyKeys> {

@@ -134,6 +134,8 @@ export class BitcoinWallet {
   private readonly broadcasted = new Map<string, KnownTx>()
   /** Outpoint key -> reservation tag. */
   private readonly reservations = new Map<string, string>()
+  /** performance.now() at the start of the last sync that finished (see syncSince). */
+  private lastSyncStart = Number.NEGATIVE_INFINITY
   private queue: Promise<unknown> = Promise.resolve()
   private opening: Promise<void> | null = null
   private closed = false
@@ -245,16 +247,18 @@ export class BitcoinWallet {
   }
 
   async balance(): Promise<Balance> {
+    const requestedAt = performance.now()
     return await this.whenOpen(async () => {
-      await this.syncOnce()
+      await this.syncSince(requestedAt)
       return balanceOf(this.ledger.coins(), this.scanned)
     })
   }
 
   /** Every unspent coin (including immature, reserved and mempool-spent ones). */
   async listCoins(): Promise<CoinInfo[]> {
+    const requestedAt = performance.now()
     return await this.whenOpen(async () => {
-      await this.syncOnce()
+      await this.syncSince(requestedAt)
       return this.ledger.coins().map((coin) => {
         const reservedBy = this.reservations.get(outpointKey(coin.txid, coin.vout)) ?? null
         return {
@@ -278,9 +282,10 @@ export class BitcoinWallet {
    * under another tag. Reservations live in memory only; the caller re-reserves after a restart.
    */
   async reserve(outpoints: readonly { txid: string; vout: number }[], tag: string): Promise<void> {
+    const requestedAt = performance.now()
     await this.whenOpen(async () => {
       if (tag.length === 0) throw new SwarmswapError('INVALID_ARGUMENT', 'a reservation needs a tag')
-      await this.syncOnce()
+      await this.syncSince(requestedAt)
       const unspent = new Set(
         this.ledger
           .coins()
@@ -324,7 +329,8 @@ export class BitcoinWallet {
    * request and INSUFFICIENT_FUNDS ({ needed, available }) when the spendable coins do not cover it.
    */
   async send(request: SendRequest): Promise<SignedSend> {
-    return await this.whenOpen(() => this.sendNow(request))
+    const requestedAt = performance.now()
+    return await this.whenOpen(() => this.sendNow(request, requestedAt))
   }
 
   /** Broadcasts a signed transaction and records its spends and outputs at once. Resolves to its txid. */
@@ -334,17 +340,21 @@ export class BitcoinWallet {
 
   /** `send` to one address, then `broadcast`, as one step no other wallet call can interleave with. */
   async sendTo(address: string, amount: bigint, feeRate?: bigint): Promise<SignedSend> {
+    const requestedAt = performance.now()
     return await this.whenOpen(async () => {
-      const signed = await this.sendNow({
-        outputs: [{ address, amount }],
-        ...(feeRate === undefined ? {} : { feeRate }),
-      })
+      const signed = await this.sendNow(
+        {
+          outputs: [{ address, amount }],
+          ...(feeRate === undefined ? {} : { feeRate }),
+        },
+        requestedAt,
+      )
       await this.broadcastNow(signed.hex)
       return signed
     })
   }
 
-  private async sendNow(request: SendRequest): Promise<SignedSend> {
+  private async sendNow(request: SendRequest, requestedAt: number): Promise<SignedSend> {
     const network = this.account.network
     const valid = validateSendRequest(request, network)
     if (valid.feeRate !== undefined && valid.feeRate > this.feePolicy.max) {
@@ -356,7 +366,7 @@ export class BitcoinWallet {
         },
       )
     }
-    await this.syncOnce()
+    await this.syncSince(requestedAt)
     const feeRate = valid.feeRate ?? (await this.feeRate())
     const coins = this.ledger.coins().filter((coin) => {
       const holder = this.reservations.get(outpointKey(coin.txid, coin.vout))
@@ -387,6 +397,17 @@ export class BitcoinWallet {
     this.broadcasted.set(txid, { txid, tx })
     this.ledger.setPending([...this.mempool.values()], [...this.broadcasted.values()])
     return txid
+  }
+
+  /**
+   * Syncs unless a sync already started after `requestedAt` (performance.now() when the caller asked):
+   * calls queued behind one another share one sync instead of each reading the node again.
+   */
+  private async syncSince(requestedAt: number): Promise<void> {
+    if (this.lastSyncStart >= requestedAt) return
+    const start = performance.now()
+    await this.syncOnce()
+    this.lastSyncStart = start
   }
 
   private async syncOnce(): Promise<void> {
