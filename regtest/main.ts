@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { getCreateAddress, Wallet } from 'ethers'
+import { defaultEndpoints } from '../src/daemon/networks.js'
 import { SwarmswapError } from '../src/errors.js'
 import { DECIMALS, parseAmount } from '../src/money.js'
 import type { MiningMode } from './bitcoin-node.js'
 import { RegtestControl } from './control.js'
-import { FAUCET, REGTEST_DEFAULTS, type RegtestEndpoints, readEndpoints } from './endpoints.js'
+import { REGTEST_DEFAULTS, readEndpoints } from './endpoints.js'
 import { initializeChains, RegtestEnv } from './env.js'
 
 /**
@@ -155,30 +155,6 @@ async function control(
     await act(regtest)
   } finally {
     await regtest.close()
-  }
-}
-
-/**
- * The endpoints of an environment on the well-known ports: contracts are the first two deployments of
- * the faucet account, so their addresses are known without a file; the faucet wallet scans from genesis.
- */
-function defaultEndpoints(): RegtestEndpoints {
-  const deployer = new Wallet(FAUCET.evmPrivateKey).address
-  return {
-    network: 'regtest',
-    bitcoin: {
-      rpcUrl: `http://127.0.0.1:${REGTEST_DEFAULTS.bitcoinRpcPort}`,
-      rpcUser: REGTEST_DEFAULTS.bitcoinRpcUser,
-      rpcPassword: REGTEST_DEFAULTS.bitcoinRpcPassword,
-      faucetBirthday: 0,
-    },
-    evm: {
-      rpcUrl: `http://127.0.0.1:${REGTEST_DEFAULTS.evmRpcPort}`,
-      chainId: REGTEST_DEFAULTS.evmChainId,
-      htlcAddress: getCreateAddress({ from: deployer, nonce: 0 }),
-      tokenAddress: getCreateAddress({ from: deployer, nonce: 1 }),
-    },
-    dht: { bootstrap: [`127.0.0.1:${REGTEST_DEFAULTS.dhtPort}`] },
   }
 }
 
