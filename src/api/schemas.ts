@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { SWAP_STATUSES } from '../swap/types.js'
 
 /**
  * The daemon's local API (JSON-RPC 2.0 over HTTP, notifications over WebSocket): every method's params
@@ -28,17 +29,7 @@ export const assetId = z
   .regex(/^(?:BTC|ETH|ERC20:0x[0-9a-f]{40})$/, "'BTC', 'ETH' or 'ERC20:0x<address>'")
 export const chainKind = z.enum(['bitcoin', 'evm'])
 export const side = z.enum(['sell', 'buy'])
-export const swapStatus = z.enum([
-  'negotiated',
-  'lock-signed',
-  'locked',
-  'counter-locked',
-  'claim-signed',
-  'refund-signed',
-  'completed',
-  'refunded',
-  'failed',
-])
+export const swapStatus = z.enum(SWAP_STATUSES)
 
 export const marketParams = z.strictObject({ base: assetId, quote: assetId })
 export const marketView = z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { SwarmswapError } from '../errors.js'
 import { assetSchema, marketSchema } from '../orderbook/market.js'
-import type { SwapRecord } from '../swap/types.js'
+import { SWAP_STATUSES, type SwapRecord } from '../swap/types.js'
 
 /**
  * The JSON form of a SwapRecord as the store keeps it: bigints as canonical decimal strings, bytes as
@@ -9,18 +9,6 @@ import type { SwapRecord } from '../swap/types.js'
  * directions, so encoding checks the record against exactly the schema decoding enforces: a record that
  * could not be read back is refused before it is written.
  */
-
-const STATUSES = [
-  'negotiated',
-  'lock-signed',
-  'locked',
-  'counter-locked',
-  'claim-signed',
-  'refund-signed',
-  'completed',
-  'refunded',
-  'failed',
-] as const
 
 const lowerHex = (bytes: number) =>
   z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `not ${bytes} bytes hex`)
@@ -46,7 +34,7 @@ const count = z.int().nonnegative()
 /** Unix seconds or milliseconds. */
 const time = z.int().nonnegative()
 const chain = z.enum(['bitcoin', 'evm'])
-const status = z.enum(STATUSES)
+const status = z.enum(SWAP_STATUSES)
 /** A Bitcoin txid (64 hex) or an EVM transaction hash (0x + 64 hex). */
 const txid = z.string().regex(/^(0x)?[0-9a-f]{64}$/, 'not a txid')
 

@@ -39,6 +39,19 @@ export type SwapStatus =
   /** Final: the swap ended before any of our funds were locked. */
   | 'failed'
 
+/** Every status, in the maker's order of passing them, then the ends. */
+export const SWAP_STATUSES = [
+  'negotiated',
+  'lock-signed',
+  'locked',
+  'counter-locked',
+  'claim-signed',
+  'refund-signed',
+  'completed',
+  'refunded',
+  'failed',
+] as const satisfies readonly SwapStatus[]
+
 export const FINAL_STATUSES: ReadonlySet<SwapStatus> = new Set(['completed', 'refunded', 'failed'])
 
 /** One HTLC of a swap: who locks how much of what, for whom, until when. */
