@@ -1,0 +1,5 @@
+export { SwarmswapClient, type SwarmswapClientOptions } from './client.js'
+export type { ConnectionOptions } from './connection.js'
+export { type ApiErrorCode, isSwarmswapApiError, SwarmswapApiError } from './errors.js'
+export { type SwarmswapEventMap, SwarmswapEvents } from './events.js'
+export type * from './types.js'
