@@ -1,6 +1,6 @@
 import test from 'ava'
+import { DaemonScene } from '../regtest/daemon-scene.js'
 import type { SwapView } from '../src/sdk/types.js'
-import { DaemonScene } from './cli/daemon-scene.js'
 import { runTs } from './helpers/child.js'
 
 function lastJsonLine(stdout: string): Record<string, unknown> {

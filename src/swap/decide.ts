@@ -56,10 +56,14 @@ export function decide(record: SwapRecord, view: SwapView, policy: TimelockPolic
 
   // Outcomes read from the chain end the swap whatever the status says.
   if (counter.kind === 'claimed') {
-    return counter.confirmations >= 1 ? advance('completed', 'claim confirmed') : wait('claim in the mempool')
+    return counter.confirmations >= 1
+      ? advance('completed', 'swap completed: our claim is confirmed')
+      : wait('claim in the mempool')
   }
   if (own.kind === 'refunded') {
-    return own.confirmations >= 1 ? advance('refunded', 'refund confirmed') : wait('refund in the mempool')
+    return own.confirmations >= 1
+      ? advance('refunded', 'swap refunded: our refund is confirmed')
+      : wait('refund in the mempool')
   }
   // Our lock was claimed: the secret is public, so claim the counterparty's lock at once, whatever the time.
   if (own.kind === 'claimed') {
@@ -125,7 +129,7 @@ export function decide(record: SwapRecord, view: SwapView, policy: TimelockPolic
     }
 
     case 'lock-signed':
-      if (deepLock(own, legs.own.confirmations)) return advance('locked', 'lock confirmed')
+      if (deepLock(own, legs.own.confirmations)) return advance('locked', 'our lock has its confirmations')
       if (own.kind === 'locked')
         return view.ownRefundable
           ? refund('lock confirmed late', 'lock-confirmed-late')

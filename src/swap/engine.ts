@@ -317,13 +317,20 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
       if (state.kind === 'absent' || state.kind === 'invalid') continue
       if (record[key]?.txid !== state.ref.txid || record[key]?.vout !== state.ref.vout) {
         record[key] = state.ref
-        this.#note(record, `${key === 'makerLock' ? 'maker' : 'taker'} lock seen on chain`, state.ref.txid)
+        const leg = key === 'makerLock' ? record.makerLeg : record.takerLeg
+        this.#note(
+          record,
+          `${key === 'makerLock' ? 'maker' : 'taker'} lock seen on chain`,
+          state.ref.txid,
+          leg.chain,
+        )
         changed = true
       }
     }
     if (ownState.kind === 'claimed' && record.preimage === undefined) {
       record.preimage = Buffer.from(ownState.preimage).toString('hex')
-      this.#note(record, 'secret learned from the chain', ownState.spendTxid)
+      const own = record.role === 'maker' ? record.makerLeg : record.takerLeg
+      this.#note(record, 'secret learned from the chain', ownState.spendTxid, own.chain)
       changed = true
     }
     return changed

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import test from 'ava'
+import { type CliResult, DaemonScene, type RunningDaemon } from '../../regtest/daemon-scene.js'
 import type { CliIo } from '../../src/cli/context.js'
 import { runCli } from '../../src/cli/program.js'
 import { SwarmswapClient } from '../../src/sdk/client.js'
 import { SwarmswapApiError } from '../../src/sdk/errors.js'
 import type { BalanceView, SwapView } from '../../src/sdk/types.js'
-import { type CliResult, DaemonScene, type RunningDaemon } from './daemon-scene.js'
 
 const scene = new DaemonScene()
 let maker: RunningDaemon

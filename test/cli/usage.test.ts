@@ -1,8 +1,8 @@
 import test from 'ava'
 import type { Command } from 'commander'
+import { runCli as runBinary } from '../../regtest/daemon-scene.js'
 import type { CliIo } from '../../src/cli/context.js'
 import { buildProgram, runCli } from '../../src/cli/program.js'
-import { runCli as runBinary } from './daemon-scene.js'
 
 /** Runs the CLI in-process and captures what it writes. */
 async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {

@@ -1,14 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
+import { spawnTs } from '../../regtest/child-process.js'
 
-/** Runs a TypeScript entry point of this repo in a child node process with the tsx loader. */
-export function spawnTs(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: new URL('../..', import.meta.url).pathname,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-}
+export { spawnTs, stopChild } from '../../regtest/child-process.js'
 
 /** Resolves with the first stdout line of `child`, or rejects if it exits first or `timeoutMs` passes. */
 export async function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
@@ -49,18 +44,6 @@ export async function runTs(
   })
   const [code] = (await once(child, 'exit')) as [number | null]
   return { code, stdout, stderr }
-}
-
-/** Stops `child` (our own process, by its pid) and waits until it has exited. */
-export async function stopChild(
-  child: ChildProcess,
-  signal: NodeJS.Signals = 'SIGTERM',
-): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
-  const exited = once(child, 'exit') as Promise<[number | null]>
-  child.kill(signal)
-  const [code] = await exited
-  return code
 }
 
 /** True while a process with this pid exists. */

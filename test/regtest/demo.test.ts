@@ -7,38 +7,32 @@ const txid = z.string().regex(/^[0-9a-f]{64}$/)
 const txHash = z.string().regex(/^0x[0-9a-f]{64}$/)
 const outcome = z.object({
   ok: z.literal(true),
-  swap: z.object({ btcLockTxid: txid, evmLockTxHash: txHash, evmClaimTxHash: txHash, btcClaimTxid: txid }),
-  refund: z.object({
-    btcLockTxid: txid,
-    evmLockTxHash: txHash,
-    evmRefundTxHash: txHash,
-    btcRefundTxid: txid,
-  }),
-  btcVbytes: z.object({ lock: z.number(), claim: z.number(), refund: z.number() }),
+  swapId: z.string().regex(/^[0-9a-f]{64}$/),
+  market: z.literal('regtest:BTC/ETH'),
+  status: z.object({ maker: z.literal('completed'), taker: z.literal('completed') }),
+  btcLockTxid: txid,
+  evmLockTxid: txHash,
+  evmClaimTxid: txHash,
+  btcClaimTxid: txid,
   balanceChanges: z.object({
-    alice: z.object({ btc: decimal, eth: decimal, token: decimal }),
-    bob: z.object({ btc: decimal, eth: decimal, token: decimal }),
+    maker: z.object({ BTC: decimal, ETH: decimal }),
+    taker: z.object({ BTC: decimal, ETH: decimal }),
   }),
 })
 
-test('npm run demo -- --json: both swaps settle and every balance ends where the terms and fees say', async (t) => {
-  const result = await runTs('regtest/demo.ts', ['--json', '--btc', '0.3', '--eth', '1.5', '--tokens', '40'])
+test('npm run demo -- --json: two daemons trade, the swap completes, balances move by the terms and fees', async (t) => {
+  const result = await runTs('regtest/demo.ts', ['--json', '--btc', '0.3', '--price', '5'])
   t.is(result.code, 0, result.stderr)
-  const lines = result.stdout.trim().split('\n')
-  const report = outcome.parse(JSON.parse(lines.at(-1) ?? ''))
-  t.regex(result.stdout, /Alice claims the ETH, revealing the secret/)
-  t.regex(result.stdout, /Bob claims the BTC with the secret from the Claimed event/)
-
-  // Bob receives the BTC less the claim's fee (136 vB at 2 sat/vB) and pays exactly 1.5 ETH plus gas.
-  t.is(report.balanceChanges.bob.btc, '0.29999728')
-  t.true(report.balanceChanges.bob.eth.startsWith('-1.500'), report.balanceChanges.bob.eth)
-  // Alice pays 0.3 BTC plus the fees of two locks and one refund (at 2 sat/vB); she gets 1.5 ETH less gas.
-  const aliceFees = 2 * (2 * report.btcVbytes.lock + report.btcVbytes.refund)
-  t.is(report.balanceChanges.alice.btc, `-0.3000${String(aliceFees).padStart(4, '0')}`)
-  t.true(report.balanceChanges.alice.eth.startsWith('1.499'), report.balanceChanges.alice.eth)
-  // The refunded swap returned every token.
-  t.is(report.balanceChanges.alice.token, '0')
-  t.is(report.balanceChanges.bob.token, '0')
+  const report = outcome.parse(JSON.parse(result.stdout.trim().split('\n').at(-1) ?? ''))
+  t.regex(result.stdout, /\[Alice\] claim-signed +claim signed +evm tx 0x/)
+  t.regex(result.stdout, /\[Bob {2}\] locked +secret learned from the chain/)
+  t.regex(result.stdout, /taker must claim BTC by /)
+  // Bob gets 0.3 BTC less his claim's fee (136 vB at 2 sat/vB) and pays 1.5 ETH plus gas.
+  t.is(report.balanceChanges.taker.BTC, '0.29999728')
+  t.true(report.balanceChanges.taker.ETH.startsWith('-1.500'), report.balanceChanges.taker.ETH)
+  // Alice pays 0.3 BTC plus her lock's fee (153 vB at 2 sat/vB) and gets 1.5 ETH less her claim's gas.
+  t.is(report.balanceChanges.maker.BTC, '-0.30000306')
+  t.true(report.balanceChanges.maker.ETH.startsWith('1.499'), report.balanceChanges.maker.ETH)
 })
 
 test('npm run demo rejects bad amounts with a clear error and a non-zero exit', async (t) => {

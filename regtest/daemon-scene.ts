@@ -5,11 +5,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { RegtestEnv } from '../../regtest/env.js'
-import { SwarmswapClient } from '../../src/sdk/client.js'
-import { spawnTs, stopChild } from '../helpers/child.js'
+import { SwarmswapClient } from '../src/sdk/client.js'
+import { spawnTs, stopChild } from './child-process.js'
+import { RegtestEnv } from './env.js'
 
-const ROOT = new URL('../..', import.meta.url).pathname
+const ROOT = new URL('..', import.meta.url).pathname
 
 export interface RunningDaemon {
   name: string
@@ -78,8 +78,8 @@ export class DaemonScene {
   /** Funds a daemon's wallet on both chains from the regtest faucets; not concurrently (one faucet wallet). */
   async fund(daemon: RunningDaemon, funds: { sats: bigint; wei: bigint }): Promise<void> {
     const info = await daemon.client.info()
-    await this.env.control.fundBitcoin(info.bitcoin.receiveAddress, funds.sats)
-    await this.env.control.fundEth(info.evm.address, funds.wei)
+    if (funds.sats > 0n) await this.env.control.fundBitcoin(info.bitcoin.receiveAddress, funds.sats)
+    if (funds.wei > 0n) await this.env.control.fundEth(info.evm.address, funds.wei)
   }
 
   /** Runs the real CLI (bin/swarmswap.js) against a daemon's data dir. */
