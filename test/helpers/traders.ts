@@ -60,11 +60,15 @@ export class SwapScene {
     }
   }
 
-  /** Options of a trader named `name` (same name = same data dir), for in-process or child-process use. */
+  /**
+   * Options of a trader named `name` (same name = same data dir), for in-process or child-process use. The
+   * wallet's birthday is `birthday`, default the current height: pass the height read before funding it.
+   */
   async options(
     name: string,
     mnemonic: string,
     extra: Partial<TradingNodeOptions> = {},
+    birthday?: number,
   ): Promise<TradingNodeOptions> {
     if (this.#root === null) throw new Error('scene not ready')
     const endpoints = this.env.endpoints
@@ -79,7 +83,7 @@ export class SwapScene {
       bitcoin: {
         rpcUrl: endpoints.bitcoin.rpcUrl,
         auth: { user: endpoints.bitcoin.rpcUser, password: endpoints.bitcoin.rpcPassword },
-        birthday: await this.control.bitcoinRpc.getBlockCount(),
+        birthday: birthday ?? (await this.control.bitcoinRpc.getBlockCount()),
       },
       evm: {
         rpcUrl: endpoints.evm.rpcUrl,
@@ -113,8 +117,12 @@ export class SwapScene {
     extra: Partial<TradingNodeOptions> & { mnemonic?: string } = {},
   ): Promise<TradingNode> {
     const { mnemonic: given, ...rest } = extra
+    // Read before funding: blocks mined meanwhile (other traders' funding) must not hide the coins.
+    const birthday = await this.control.bitcoinRpc.getBlockCount()
     const mnemonic = given ?? (await this.fundedMnemonic(funds))
-    const trader = new TradingNode(await this.options(name, mnemonic, rest))
+    const trader = new TradingNode(
+      await this.options(name, mnemonic, rest, given === undefined ? birthday : 0),
+    )
     if (process.env.SWARMSWAP_DEBUG_SWAPS) traceSwaps(name, trader)
     this.traders.push(trader)
     await trader.ready()
