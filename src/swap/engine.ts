@@ -403,8 +403,11 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   async #tendPending(record: SwapRecord): Promise<boolean> {
     const before = record.pending.length
     const keep: SignedTx[] = []
-    for (const tx of record.pending) {
-      const status = await this.#options.adapters[tx.chain].txStatus(tx)
+    // The statuses are independent reads, made at once; rebroadcasts still go out in order (approval, lock).
+    const checked = await Promise.all(
+      record.pending.map(async (tx) => ({ tx, status: await this.#options.adapters[tx.chain].txStatus(tx) })),
+    )
+    for (const { tx, status } of checked) {
       if (status.kind === 'mined') {
         this.#note(record, `${tx.purpose} ${status.reverted ? 'reverted' : 'confirmed'}`, tx.txid, tx.chain)
         continue

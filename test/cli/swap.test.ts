@@ -110,9 +110,13 @@ test.serial(
     t.like(takerEnd.swap, { id: took.swap.id, role: 'taker', status: 'completed', final: true })
     t.like(makerEnd.swap, { id: took.swap.id, role: 'maker', status: 'completed', final: true })
 
-    // Each side's history names its lock and its claim with txids on the right chains.
+    // Each side's history names the lock and the claim it signed, with txids on the right chains.
     const txids = (swap: SwapView, chain: string) =>
-      new Set(swap.history.filter((e) => e.chain === chain && e.txid !== undefined).map((e) => e.txid))
+      new Set(
+        swap.history
+          .filter((e) => e.chain === chain && e.txid !== undefined && / signed/.test(e.note))
+          .map((e) => e.txid),
+      )
     t.is(txids(makerEnd.swap, 'bitcoin').size, 1, 'maker: one Bitcoin lock')
     t.is(txids(makerEnd.swap, 'evm').size, 1, 'maker: one EVM claim')
     t.is(txids(takerEnd.swap, 'evm').size, 1, 'taker: one EVM lock')

@@ -285,24 +285,38 @@ export class BitcoinWallet {
     const requestedAt = performance.now()
     await this.whenOpen(async () => {
       if (tag.length === 0) throw new SwarmswapError('INVALID_ARGUMENT', 'a reservation needs a tag')
-      await this.syncSince(requestedAt)
-      const unspent = new Set(
-        this.ledger
-          .coins()
-          .filter((coin) => coin.spentBy === null)
-          .map((coin) => outpointKey(coin.txid, coin.vout)),
-      )
       const keys = outpoints.map(({ txid, vout }) => outpointKey(txid, vout))
-      for (const key of keys) {
-        const holder = this.reservations.get(key)
-        if (!unspent.has(key) || (holder !== undefined && holder !== tag)) {
-          throw new SwarmswapError('INVALID_ARGUMENT', `cannot reserve ${key}`, {
-            details: { outpoint: key, reservedBy: holder ?? null, unspent: unspent.has(key) },
-          })
-        }
+      // Coins the last sync already knows unspent need no new sync (a send reserving the inputs it just
+      // picked); a coin it does not know may have arrived since. A coin spent since is harmless to hold.
+      if (this.refusedReservation(keys, tag) !== undefined) await this.syncSince(requestedAt)
+      const refused = this.refusedReservation(keys, tag)
+      if (refused !== undefined) {
+        throw new SwarmswapError('INVALID_ARGUMENT', `cannot reserve ${refused.outpoint}`, {
+          details: refused,
+        })
       }
       for (const key of keys) this.reservations.set(key, tag)
     })
+  }
+
+  /** The first outpoint of `keys` that is not an unspent coin free for `tag` in the ledger, and why. */
+  private refusedReservation(
+    keys: readonly string[],
+    tag: string,
+  ): { outpoint: string; reservedBy: string | null; unspent: boolean } | undefined {
+    const unspent = new Set(
+      this.ledger
+        .coins()
+        .filter((coin) => coin.spentBy === null)
+        .map((coin) => outpointKey(coin.txid, coin.vout)),
+    )
+    for (const key of keys) {
+      const holder = this.reservations.get(key)
+      if (!unspent.has(key) || (holder !== undefined && holder !== tag)) {
+        return { outpoint: key, reservedBy: holder ?? null, unspent: unspent.has(key) }
+      }
+    }
+    return undefined
   }
 
   /** Frees every coin reserved under `tag`. */
@@ -366,8 +380,8 @@ export class BitcoinWallet {
         },
       )
     }
-    await this.syncSince(requestedAt)
-    const feeRate = valid.feeRate ?? (await this.feeRate())
+    // The fee estimate does not depend on the sync: both are read at once.
+    const [, feeRate] = await Promise.all([this.syncSince(requestedAt), valid.feeRate ?? this.feeRate()])
     const coins = this.ledger.coins().filter((coin) => {
       const holder = this.reservations.get(outpointKey(coin.txid, coin.vout))
       return isSpendable(coin, this.scanned) && holder === valid.reservation
@@ -413,8 +427,15 @@ export class BitcoinWallet {
   private async syncOnce(): Promise<void> {
     for (let attempt = 1; attempt <= SYNC_ATTEMPTS; attempt++) {
       const before = await this.rpc.getBlockchainInfo()
-      const complete = await this.followChain(before.blocks, before.bestBlockHash)
-      await this.readMempool(await this.rpc.getRawMempool())
+      // Blocks and mempool are read side by side: both between the two tip reads is all the check needs.
+      // Both settle before anything is thrown, so no read outlives this sync and overlaps the next.
+      const [chain, mempool] = await Promise.allSettled([
+        this.followChain(before.blocks, before.bestBlockHash, attempt === 1),
+        this.rpc.getRawMempool().then(async (txids) => await this.readMempool(txids)),
+      ])
+      if (chain.status === 'rejected') throw chain.reason
+      if (mempool.status === 'rejected') throw mempool.reason
+      const complete = chain.value
       const after = await this.rpc.getBlockchainInfo()
       const reachedTip =
         after.blocks < this.birthday || after.bestBlockHash === this.blockHashes.get(this.scanned)
@@ -432,11 +453,18 @@ export class BitcoinWallet {
   /**
    * Scans from the last common block with the node up to `tipHeight`. Returns false if the chain changed
    * under the scan (a block's parent is not the block scanned below it); the caller then syncs again.
+   * `hopeful`: a chain that grew past ours is assumed to extend it (the common case, one new block), so no
+   * fork is searched for first; the parent check refutes a wrong guess and the caller's next try searches.
    */
-  private async followChain(tipHeight: number, tipHash: string): Promise<boolean> {
+  private async followChain(tipHeight: number, tipHash: string, hopeful: boolean): Promise<boolean> {
     if (this.scanned === tipHeight && this.blockHashes.get(tipHeight) === tipHash) return true
     let common = Math.max(this.birthday - 1, Math.min(this.scanned, tipHeight))
-    while (common >= this.birthday && this.blockHashes.get(common) !== (await this.rpc.getBlockHash(common)))
+    const grew = hopeful && tipHeight > this.scanned
+    while (
+      !grew &&
+      common >= this.birthday &&
+      this.blockHashes.get(common) !== (await this.rpc.getBlockHash(common))
+    )
       common--
     if (common < this.scanned) {
       this.ledger.rewind(common + 1)
@@ -450,7 +478,10 @@ export class BitcoinWallet {
         (_, i) => from + i,
       )
       const blocks = await Promise.all(
-        heights.map(async (h) => await this.rpc.getBlock(await this.rpc.getBlockHash(h))),
+        // The tip's hash is known from the tip read: one lookup fewer for the usual single new block.
+        heights.map(
+          async (h) => await this.rpc.getBlock(h === tipHeight ? tipHash : await this.rpc.getBlockHash(h)),
+        ),
       )
       for (const [i, block] of blocks.entries()) {
         const height = from + i

@@ -53,6 +53,17 @@ export interface EvmRefundFound {
   blockNumber: number
 }
 
+/** The Locked event of a swap, without the slot read `findLocked` adds. */
+export type EvmLockEvent = Omit<EvmLockFound, 'lockedAt'>
+
+/** One event of a hashlock, as `history` returns them in chain order. */
+export type EvmHtlcEvent =
+  | ({ kind: 'locked' } & EvmLockEvent)
+  | ({ kind: 'claimed' } & EvmClaimFound)
+  | ({ kind: 'refunded' } & EvmRefundFound)
+
+type HtlcEventName = 'Locked' | 'Claimed' | 'Refunded'
+
 const bytes32 = z.string().refine((v) => isHexString(v, 32), 'expected 32 bytes of hex')
 const lockedArgs = z.object({
   hashlock: bytes32,
@@ -185,21 +196,11 @@ export class EvmHtlc {
 
   /** Every Locked event with this hashlock, oldest first, each with its current slot value. */
   async findLocked(hashlock: string, fromBlock: BlockTag = 0): Promise<EvmLockFound[]> {
-    const logs = await this.logs('Locked', hashlock, fromBlock)
+    const logs = await this.logs(['Locked'], hashlock, fromBlock)
     return await Promise.all(
       logs.map(async (log) => {
-        const args = lockedArgs.parse(
-          this.interface.decodeEventLog('Locked', log.data, log.topics).toObject(),
-        )
-        const terms = normalizeTerms(args)
-        return {
-          contractAddress: getAddress(log.address),
-          terms,
-          key: swapKey(terms),
-          txHash: log.transactionHash,
-          blockNumber: log.blockNumber,
-          lockedAt: await this.lockedAt(terms),
-        }
+        const lock = this.decodeLocked(log)
+        return { ...lock, lockedAt: await this.lockedAt(lock.terms) }
       }),
     )
   }
@@ -209,45 +210,81 @@ export class EvmHtlc {
    * any entry reveals the secret.
    */
   async findClaimed(hashlock: string, fromBlock: BlockTag = 0): Promise<EvmClaimFound[]> {
-    const logs = await this.logs('Claimed', hashlock, fromBlock)
-    return logs.map((log) => {
-      const args = claimedArgs.parse(
-        this.interface.decodeEventLog('Claimed', log.data, log.topics).toObject(),
-      )
-      if (sha256(args.preimage) !== args.hashlock.toLowerCase()) {
-        throw new SwarmswapError('BAD_DATA', `Claimed event in ${log.transactionHash} has a wrong preimage`)
-      }
-      return {
-        preimage: args.preimage,
-        key: args.key,
-        txHash: log.transactionHash,
-        blockNumber: log.blockNumber,
-      }
-    })
+    const logs = await this.logs(['Claimed'], hashlock, fromBlock)
+    return logs.map((log) => this.decodeClaimed(log))
   }
 
   async findRefunded(hashlock: string, fromBlock: BlockTag = 0): Promise<EvmRefundFound[]> {
-    const logs = await this.logs('Refunded', hashlock, fromBlock)
-    return logs.map((log) => {
-      const args = refundedArgs.parse(
-        this.interface.decodeEventLog('Refunded', log.data, log.topics).toObject(),
-      )
-      return { key: args.key, txHash: log.transactionHash, blockNumber: log.blockNumber }
-    })
+    const logs = await this.logs(['Refunded'], hashlock, fromBlock)
+    return logs.map((log) => this.decodeRefunded(log))
   }
 
-  private async logs(
-    event: 'Locked' | 'Claimed' | 'Refunded',
-    hashlock: string,
-    fromBlock: BlockTag,
-  ): Promise<Log[]> {
-    if (!isHexString(hashlock, 32))
-      throw new SwarmswapError('INVALID_ARGUMENT', 'hashlock must be 32 bytes of 0x hex')
+  /**
+   * Every Locked, Claimed and Refunded event of this hashlock in chain order, from one getLogs: one
+   * consistent view of the chain, in which a swap is live exactly when its last event is its Locked one.
+   */
+  async history(hashlock: string, fromBlock: BlockTag = 0): Promise<EvmHtlcEvent[]> {
+    const logs = await this.logs(['Locked', 'Claimed', 'Refunded'], hashlock, fromBlock)
+    const topics = {
+      locked: this.topic('Locked'),
+      claimed: this.topic('Claimed'),
+      refunded: this.topic('Refunded'),
+    }
+    return [...logs]
+      .sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)
+      .map((log): EvmHtlcEvent => {
+        if (log.topics[0] === topics.locked) return { kind: 'locked', ...this.decodeLocked(log) }
+        if (log.topics[0] === topics.claimed) return { kind: 'claimed', ...this.decodeClaimed(log) }
+        if (log.topics[0] === topics.refunded) return { kind: 'refunded', ...this.decodeRefunded(log) }
+        throw new SwarmswapError('BAD_DATA', `log ${log.transactionHash} is no HTLC event`)
+      })
+  }
+
+  private decodeLocked(log: Log): EvmLockEvent {
+    const args = lockedArgs.parse(this.interface.decodeEventLog('Locked', log.data, log.topics).toObject())
+    const terms = normalizeTerms(args)
+    return {
+      contractAddress: getAddress(log.address),
+      terms,
+      key: swapKey(terms),
+      txHash: log.transactionHash,
+      blockNumber: log.blockNumber,
+    }
+  }
+
+  private decodeClaimed(log: Log): EvmClaimFound {
+    const args = claimedArgs.parse(this.interface.decodeEventLog('Claimed', log.data, log.topics).toObject())
+    if (sha256(args.preimage) !== args.hashlock.toLowerCase()) {
+      throw new SwarmswapError('BAD_DATA', `Claimed event in ${log.transactionHash} has a wrong preimage`)
+    }
+    return {
+      preimage: args.preimage,
+      key: args.key,
+      txHash: log.transactionHash,
+      blockNumber: log.blockNumber,
+    }
+  }
+
+  private decodeRefunded(log: Log): EvmRefundFound {
+    const args = refundedArgs.parse(
+      this.interface.decodeEventLog('Refunded', log.data, log.topics).toObject(),
+    )
+    return { key: args.key, txHash: log.transactionHash, blockNumber: log.blockNumber }
+  }
+
+  private topic(event: HtlcEventName): string {
     const topic = this.interface.getEvent(event)?.topicHash
     if (topic === undefined) throw new SwarmswapError('INTERNAL', `HTLC ABI has no ${event} event`)
+    return topic
+  }
+
+  /** Logs of any of `events` with this hashlock (their first indexed topic). */
+  private async logs(events: HtlcEventName[], hashlock: string, fromBlock: BlockTag): Promise<Log[]> {
+    if (!isHexString(hashlock, 32))
+      throw new SwarmswapError('INVALID_ARGUMENT', 'hashlock must be 32 bytes of 0x hex')
     return await this.provider().getLogs({
       address: this.address,
-      topics: [topic, hashlock.toLowerCase()],
+      topics: [events.map((event) => this.topic(event)), hashlock.toLowerCase()],
       fromBlock,
       toBlock: 'latest',
     })

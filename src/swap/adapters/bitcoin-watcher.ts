@@ -122,8 +122,15 @@ export class BitcoinChainWatcher {
   private async refresh(fromHeight: number): Promise<ChainSnapshot> {
     for (let attempt = 1; attempt <= REFRESH_ATTEMPTS; attempt++) {
       const before = await this.rpc.getBlockchainInfo()
-      const followed = await this.followChain(before.blocks, before.bestBlockHash, fromHeight)
-      await this.readMempool(await this.rpc.getRawMempool())
+      // Blocks and mempool are read side by side: both between the two tip reads is all the check needs.
+      // Both settle before anything is thrown, so no read outlives this refresh and overlaps the next.
+      const [chain, mempool] = await Promise.allSettled([
+        this.followChain(before.blocks, before.bestBlockHash, fromHeight, attempt === 1),
+        this.rpc.getRawMempool().then(async (txids) => await this.readMempool(txids)),
+      ])
+      if (chain.status === 'rejected') throw chain.reason
+      if (mempool.status === 'rejected') throw mempool.reason
+      const followed = chain.value
       const after = await this.rpc.getBlockchainInfo()
       // A transaction mined between the two reads would be in neither: only a still tip proves the view whole.
       if (followed && after.bestBlockHash === before.bestBlockHash) return this.view()
@@ -134,9 +141,16 @@ export class BitcoinChainWatcher {
   /**
    * Makes `active` the node's chain from min(fromHeight, lowest) to `tipHeight`. Returns false when the
    * node's chain changed under the reads (a block's parent is not the block read below it); the broken part
-   * is forgotten, so the next attempt reads it again.
+   * is forgotten, so the next attempt reads it again. `hopeful`: a chain that grew past ours is assumed to
+   * extend it (the common case, one new block), so the new blocks are read without first searching for a
+   * fork; `linked()` proves or refutes that, and a refuted attempt is followed by a searching one.
    */
-  private async followChain(tipHeight: number, tipHash: string, fromHeight: number): Promise<boolean> {
+  private async followChain(
+    tipHeight: number,
+    tipHash: string,
+    fromHeight: number,
+    hopeful: boolean,
+  ): Promise<boolean> {
     // The tip block is always read, even for a swap created above it, so the tip hash can be compared.
     const from = Math.min(fromHeight, tipHeight)
     if (this.top < this.lowest) {
@@ -150,11 +164,16 @@ export class BitcoinChainWatcher {
     if (this.top !== tipHeight || this.active.get(tipHeight) !== tipHash) {
       // The highest height at which the node still has our block: everything above it is read again.
       let common = Math.min(this.top, tipHeight)
-      while (common >= this.lowest && this.active.get(common) !== (await this.rpc.getBlockHash(common))) {
+      const grew = hopeful && tipHeight > this.top
+      while (
+        !grew &&
+        common >= this.lowest &&
+        this.active.get(common) !== (await this.rpc.getBlockHash(common))
+      ) {
         common--
       }
       this.truncate(common)
-      await this.readRange(common + 1, tipHeight)
+      await this.readRange(common + 1, tipHeight, tipHash)
       this.top = tipHeight
     }
     return this.linked() && this.active.get(tipHeight) === tipHash
@@ -182,11 +201,16 @@ export class BitcoinChainWatcher {
     this.top = Math.min(this.top, height)
   }
 
-  /** Reads heights `from`..`to` into `active` (blocks already cached by hash are not fetched again). */
-  private async readRange(from: number, to: number): Promise<void> {
+  /**
+   * Reads heights `from`..`to` into `active` (blocks already cached by hash are not fetched again);
+   * `toHash`, the hash at `to` when known, saves looking it up.
+   */
+  private async readRange(from: number, to: number, toHash?: string): Promise<void> {
     for (let start = from; start <= to; start += FETCH_BATCH) {
       const heights = Array.from({ length: Math.min(FETCH_BATCH, to - start + 1) }, (_, i) => start + i)
-      const indexes = await Promise.all(heights.map(async (height) => await this.blockAt(height)))
+      const indexes = await Promise.all(
+        heights.map(async (height) => await this.blockAt(height, height === to ? toHash : undefined)),
+      )
       for (const index of indexes) {
         this.active.set(index.height, index.hash)
         this.blocks.set(index.hash, index)
@@ -194,8 +218,8 @@ export class BitcoinChainWatcher {
     }
   }
 
-  private async blockAt(height: number): Promise<BlockIndex> {
-    const hash = await this.rpc.getBlockHash(height)
+  private async blockAt(height: number, knownHash?: string): Promise<BlockIndex> {
+    const hash = knownHash ?? (await this.rpc.getBlockHash(height))
     const cached = this.blocks.get(hash)
     if (cached !== undefined) return cached
     const block = await this.rpc.getBlock(hash)

@@ -14,7 +14,7 @@ import {
 } from 'ethers'
 import { z } from 'zod'
 import { auditEvmLock } from '../../chains/evm/audit.js'
-import { EvmHtlc, type EvmLockFound } from '../../chains/evm/htlc.js'
+import { EvmHtlc, type EvmHtlcEvent, type EvmLockEvent, type EvmLockFound } from '../../chains/evm/htlc.js'
 import { decodeRevert } from '../../chains/evm/revert.js'
 import { type EvmSwapTerms, swapKey } from '../../chains/evm/terms.js'
 import { Erc20 } from '../../chains/evm/token.js'
@@ -74,6 +74,9 @@ interface Unsigned {
   gasLimit: bigint
 }
 
+/** A claim or refund event. */
+type EvmSpendEvent = Exclude<EvmHtlcEvent, { kind: 'locked' }>
+
 const txHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/)
 
 /**
@@ -114,42 +117,55 @@ export class EvmLegAdapter implements LegAdapter {
   async observe(leg: LegTerms, fromHeight: number): Promise<LegState> {
     const terms = evmSwapTerms(leg)
     return await this.rpc('observe the lock', async () => {
-      const locks = await this.htlc.findLocked(terms.hashlock, fromHeight)
-      // Read after the logs, so every lock found is at or below it.
-      const { height } = await this.tip()
+      const [events, tip] = await Promise.all([this.htlc.history(terms.hashlock, fromHeight), this.tip()])
+      // The tip is read beside the logs, so it may be a block behind them: the chain is at least as high as
+      // its newest event.
+      const height = Math.max(tip.height, ...events.map((event) => event.blockNumber))
       const depth = (block: number) => Math.max(0, height - block + 1)
       const key = swapKey(terms)
-      const exact = locks.filter((lock) => lock.key === key).at(-1)
-      if (exact === undefined) return this.invalidOrAbsent(locks, terms, height)
+      const at = events.reduce(
+        (last, event, i) => (event.kind === 'locked' && event.key === key ? i : last),
+        -1,
+      )
+      const exact = events[at]
+      if (exact === undefined) {
+        const locks = events.filter((event) => event.kind === 'locked')
+        return await this.invalidOrAbsent(locks, terms, height)
+      }
       const ref: LockRef = { txid: exact.txHash }
-      if (exact.lockedAt !== 0n) return { kind: 'locked', ref, confirmations: depth(exact.blockNumber) }
-      const claim = (await this.htlc.findClaimed(terms.hashlock, fromHeight)).find((c) => c.key === key)
-      if (claim !== undefined) {
-        if (sha256(claim.preimage) !== terms.hashlock) {
-          throw new SwarmswapError('BAD_DATA', `the claim ${claim.txHash} reveals a wrong preimage`)
-        }
-        const preimage = getBytes(claim.preimage)
-        return {
-          kind: 'claimed',
-          ref,
-          preimage,
-          spendTxid: claim.txHash,
-          confirmations: depth(claim.blockNumber),
-        }
+      // The slot is emptied only by a claim or refund, each with its event: none after the lock means live.
+      const spend = events
+        .slice(at + 1)
+        .find((event): event is EvmSpendEvent => event.kind !== 'locked' && event.key === key)
+      if (spend === undefined) return { kind: 'locked', ref, confirmations: depth(exact.blockNumber) }
+      if (spend.kind === 'refunded') {
+        return { kind: 'refunded', ref, spendTxid: spend.txHash, confirmations: depth(spend.blockNumber) }
       }
-      const refund = (await this.htlc.findRefunded(terms.hashlock, fromHeight)).find((r) => r.key === key)
-      if (refund !== undefined) {
-        return { kind: 'refunded', ref, spendTxid: refund.txHash, confirmations: depth(refund.blockNumber) }
+      if (sha256(spend.preimage) !== terms.hashlock) {
+        throw new SwarmswapError('BAD_DATA', `the claim ${spend.txHash} reveals a wrong preimage`)
       }
-      // The slot was emptied but its event is gone: a reorg between our reads. The next observe settles it.
-      throw new SwarmswapError('BAD_DATA', `the lock ${exact.txHash} is spent but no spend was found`)
+      return {
+        kind: 'claimed',
+        ref,
+        preimage: getBytes(spend.preimage),
+        spendTxid: spend.txHash,
+        confirmations: depth(spend.blockNumber),
+      }
     })
   }
 
-  /** Locks under our hashlock with other terms: the oldest one's first mismatching field, if any. */
-  private invalidOrAbsent(locks: EvmLockFound[], terms: EvmSwapTerms, height: number): LegState {
-    const other = locks[0]
-    if (other === undefined) return { kind: 'absent' }
+  /**
+   * Locks under our hashlock with other terms: the oldest one's first mismatching field, if any. Its slot
+   * is read only here, where the audit needs it.
+   */
+  private async invalidOrAbsent(
+    locks: EvmLockEvent[],
+    terms: EvmSwapTerms,
+    height: number,
+  ): Promise<LegState> {
+    const first = locks[0]
+    if (first === undefined) return { kind: 'absent' }
+    const other: EvmLockFound = { ...first, lockedAt: await this.htlc.lockedAt(first.terms) }
     try {
       auditEvmLock(other, terms, {
         contractAddress: this.htlc.address,
@@ -170,7 +186,7 @@ export class EvmLegAdapter implements LegAdapter {
     const terms = evmSwapTerms(leg)
     this.assertOurs(terms.sender, 'lock', 'sender')
     return await this.rpc('sign the lock', async () => {
-      const fees = await this.fees()
+      const [fees, ethBalance] = await Promise.all([this.fees(), this.provider.getBalance(this.address)])
       const txs: Unsigned[] = []
       if (terms.token !== ZeroAddress) {
         const token = new Erc20(terms.token, this.provider)
@@ -191,7 +207,6 @@ export class EvmLegAdapter implements LegAdapter {
       txs.push({ purpose: 'lock', request: this.htlc.lockTx(terms), gasLimit: gasLimit('lock', terms) })
       const gas = txs.reduce((sum, tx) => sum + tx.gasLimit * fees.maxFeePerGas, 0n)
       const ethNeeded = gas + (terms.token === ZeroAddress ? terms.amount : 0n)
-      const ethBalance = await this.provider.getBalance(this.address)
       if (ethBalance < ethNeeded) throw insufficient('ETH', ethNeeded, ethBalance)
       return await this.sign(txs, fees)
     })
@@ -220,9 +235,15 @@ export class EvmLegAdapter implements LegAdapter {
   async broadcast(tx: SignedTx): Promise<BroadcastOutcome> {
     const parsed = parseSigned(tx)
     return await this.rpc('broadcast', async () => {
-      if ((await this.provider.getTransaction(tx.txid)) !== null) return { kind: 'accepted' }
+      // A claim or refund is simulated first, beside a lookup: a known one (perhaps mined, so no longer
+      // simulating) is accepted whatever the simulation says. A lock or approval is just sent: the node's
+      // refusal of a known or mined one ('known', 'nonce-used') leads to the same answer.
       if (tx.purpose === 'claim' || tx.purpose === 'refund') {
-        const refusal = await this.simulate(parsed, tx.purpose)
+        const [known, refusal] = await Promise.all([
+          this.provider.getTransaction(tx.txid),
+          this.simulate(parsed, tx.purpose),
+        ])
+        if (known !== null) return { kind: 'accepted' }
         if (refusal !== undefined) return refusal
       }
       try {
@@ -285,9 +306,11 @@ export class EvmLegAdapter implements LegAdapter {
 
   async txStatus(tx: SignedTx): Promise<TxStatus> {
     return await this.rpc('read a transaction', async () => {
-      const receipt = await this.provider.getTransactionReceipt(tx.txid)
+      const [receipt, { height }] = await Promise.all([
+        this.provider.getTransactionReceipt(tx.txid),
+        this.tip(),
+      ])
       if (receipt !== null) {
-        const { height } = await this.tip()
         return {
           kind: 'mined',
           confirmations: Math.max(1, height - receipt.blockNumber + 1),
@@ -341,16 +364,22 @@ export class EvmLegAdapter implements LegAdapter {
 
   private async signOne(tx: Unsigned): Promise<SignedTx> {
     return await this.rpc(`sign the ${tx.purpose}`, async () => {
-      const [signed] = await this.sign([tx], await this.fees())
+      const [signed] = await this.sign([tx])
       if (signed === undefined) throw new SwarmswapError('INTERNAL', 'signing returned nothing')
       return signed
     })
   }
 
-  /** Signs `txs` with consecutive nonces, in order; the counter moves only once all are signed. */
-  private async sign(txs: Unsigned[], fees: Fees): Promise<SignedTx[]> {
+  /**
+   * Signs `txs` with consecutive nonces, in order; the counter moves only once all are signed. Without
+   * `given` fees, today's are read beside the nonce.
+   */
+  private async sign(txs: Unsigned[], given?: Fees): Promise<SignedTx[]> {
     return await this.exclusive(async () => {
-      const pending = await this.provider.getTransactionCount(this.address, 'pending')
+      const [pending, fees] = await Promise.all([
+        this.provider.getTransactionCount(this.address, 'pending'),
+        given ?? this.fees(),
+      ])
       const first = Math.max(this.nextNonce ?? 0, pending)
       const signed = await Promise.all(
         txs.map(async (tx, i): Promise<SignedTx> => {

@@ -207,8 +207,10 @@ test.serial('5 concurrent locks from one wallet spend disjoint coins and all bro
   t.is(new Set(inputs).size, inputs.length, 'no coin is spent by two locks')
   const reserved = (await alice.wallet.listCoins()).filter((coin) => coin.reservedBy !== null)
   t.is(reserved.length, inputs.length)
+  // Held coins are not spendable, but each unbroadcast lock's change is: it is ours once the lock goes out.
   const reservedValue = reserved.reduce((sum, coin) => sum + coin.value, 0n)
-  t.is(await alice.adapter.spendable('BTC'), spendableBefore - reservedValue)
+  const change = locks.reduce((sum, tx, i) => sum + changeOf(tx.raw, swaps[i]?.leg.amount ?? 0n), 0n)
+  t.is(await alice.adapter.spendable('BTC'), spendableBefore - reservedValue + change)
 
   const outcomes = await Promise.all(locks.map(async (tx) => await alice.adapter.broadcast(tx)))
   t.deepEqual(outcomes, Array(5).fill({ kind: 'accepted' }))
@@ -398,3 +400,9 @@ test.serial('a claim re-signed at a higher fee rate replaces the first (RBF)', a
   // The replaced claim can never be mined now: its input is spent.
   t.is((await dave.adapter.broadcast(first)).kind, 'dropped')
 })
+
+/** Value of a lock's outputs other than the HTLC output of `amount` (its change). */
+function changeOf(raw: string, amount: bigint): bigint {
+  const outputs = parseTransaction(raw).outs.map((out) => BigInt(out.value))
+  return outputs.reduce((sum, value) => sum + value, 0n) - amount
+}
