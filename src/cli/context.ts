@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { defaultDatadir } from '../daemon/paths.js'
+import { defaultDatadir } from '../api/paths.js'
 import { SwarmswapClient, type SwarmswapClientOptions } from '../sdk/client.js'
 import { SwarmswapApiError } from '../sdk/errors.js'
 import type { NetworkName } from './args.js'

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { readEndpoints } from '../../regtest/endpoints.js'
+import { DATADIR_FILES, defaultDatadir, type PlatformInfo } from '../api/paths.js'
 import type { BitcoinRpcAuth } from '../chains/bitcoin/rpc.js'
 import { SwarmswapError } from '../errors.js'
 import { NETWORKS } from '../orderbook/market.js'
 import type { NetworkName } from '../orderbook/types.js'
 import type { DhtPeerAddress } from '../p2p/swarm.js'
 import { DEFAULT_API_PORTS, defaultEndpoints } from './networks.js'
-import { DATADIR_FILES, defaultDatadir, type PlatformInfo } from './paths.js'
 
 /** Flags and environment variables are text: integers and comma-separated lists are read from it here. */
 const integer = (min: number, max: number, what: string) =>

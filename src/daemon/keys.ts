@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { generateMnemonic, validateMnemonic } from '@scure/bip39'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
 import { z } from 'zod'
+import { DATADIR_FILES } from '../api/paths.js'
 import { SwarmswapError } from '../errors.js'
-import { DATADIR_FILES } from './paths.js'
 
 /**
  * The wallet seed at rest: BIP39 words encrypted with AES-256-GCM under a key scrypt derives from the

@@ -1,7 +1,7 @@
 import { open, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { DATADIR_FILES } from '../api/paths.js'
 import { SwarmswapError } from '../errors.js'
-import { DATADIR_FILES } from './paths.js'
 
 /**
  * One daemon per data dir: `<datadir>/swarmswapd.lock` holds the owner's pid, created exclusively. A lock

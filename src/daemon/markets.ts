@@ -1,11 +1,11 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { DATADIR_FILES } from '../api/paths.js'
 import { SwarmswapError } from '../errors.js'
 import { assertMarket, marketId, marketSchema } from '../orderbook/market.js'
 import type { OrderbookNode } from '../orderbook/node.js'
 import type { BookChange, Market } from '../orderbook/types.js'
-import { DATADIR_FILES } from './paths.js'
 
 /**
  * The markets the daemon has joined, remembered in `<datadir>/markets.json` so a restarted daemon

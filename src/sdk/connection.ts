@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { DATADIR_FILES } from '../api/paths.js'
 import { SwarmswapApiError } from './errors.js'
 
 /** Where the daemon is and how to prove we may use it. */
@@ -25,10 +26,10 @@ const apiFileSchema = z.object({ url: z.url(), pid: z.number().int().optional() 
 export async function resolveConnection(options: ConnectionOptions): Promise<Connection> {
   if ('datadir' in options) {
     const [api, cookie] = await Promise.all([
-      readDatadirFile(options.datadir, 'api.json'),
-      readDatadirFile(options.datadir, '.cookie'),
+      readDatadirFile(options.datadir, DATADIR_FILES.api),
+      readDatadirFile(options.datadir, DATADIR_FILES.cookie),
     ])
-    return connectionOf(parseApiFile(api, join(options.datadir, 'api.json')), cookie)
+    return connectionOf(parseApiFile(api, join(options.datadir, DATADIR_FILES.api)), cookie)
   }
   return connectionOf(options.url, options.cookie)
 }

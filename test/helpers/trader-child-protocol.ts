@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { TradingNodeOptions } from '../../src/daemon/trading-node.js'
+import { SWAP_STATUSES } from '../../src/swap/types.js'
 
 /**
  * What the crash tests and test/helpers/trader-child.ts say to each other: the child's configuration (one JSON
@@ -8,17 +9,7 @@ import type { TradingNodeOptions } from '../../src/daemon/trading-node.js'
  */
 
 const role = z.enum(['maker', 'taker'])
-const status = z.enum([
-  'negotiated',
-  'lock-signed',
-  'locked',
-  'counter-locked',
-  'claim-signed',
-  'refund-signed',
-  'completed',
-  'refunded',
-  'failed',
-])
+const status = z.enum(SWAP_STATUSES)
 const point = z.enum(['stored', 'broadcast'])
 const units = z.string().regex(/^\d+$/)
 

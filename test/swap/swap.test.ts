@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import type { TradingNode } from '../../src/daemon/trading-node.js'
 import type { Market, Side, SignedOrder } from '../../src/orderbook/types.js'
 import { FINAL_STATUSES, type SwapRecord } from '../../src/swap/types.js'
@@ -48,6 +48,31 @@ async function settle(maker: TradingNode, taker: TradingNode, id: string): Promi
   ])
 }
 
+/** Both traders' holdings moved by exactly what their sides of `results` and the fees say; then both close. */
+async function assertBothAndClose(
+  t: ExecutionContext,
+  [maker, taker]: [TradingNode, TradingNode],
+  [makerBefore, takerBefore]: [Map<string, bigint>, Map<string, bigint>],
+  results: [SwapRecord, SwapRecord][],
+  assets: string[],
+) {
+  await assertBalances(
+    t,
+    maker,
+    makerBefore,
+    results.map(([m]) => m),
+    assets,
+  )
+  await assertBalances(
+    t,
+    taker,
+    takerBefore,
+    results.map(([, k]) => k),
+    assets,
+  )
+  await Promise.all([maker.close(), taker.close()])
+}
+
 test.serial('maker sells BTC for ETH: both claim, balances exact', async (t) => {
   const maker = await scene.trader('sell-maker', { btc: 2n * BTC, eth: ETH })
   const taker = await scene.trader('sell-taker', { eth: 30n * ETH })
@@ -68,9 +93,7 @@ test.serial('maker sells BTC for ETH: both claim, balances exact', async (t) => 
     Buffer.from(maker.engine.secretFor(swap.id)).toString('hex'),
     'the taker learned the secret',
   )
-  await assertBalances(t, maker, makerBefore, [m], assets)
-  await assertBalances(t, taker, takerBefore, [k], assets)
-  await Promise.all([maker.close(), taker.close()])
+  await assertBothAndClose(t, [maker, taker], [makerBefore, takerBefore], [[m, k]], assets)
 })
 
 test.serial('maker buys BTC with tokens (ERC-20), taker sells BTC: balances exact', async (t) => {
@@ -88,9 +111,7 @@ test.serial('maker buys BTC with tokens (ERC-20), taker sells BTC: balances exac
   const [m, k] = await settle(maker, taker, swap.id)
   t.is(m.status, 'completed')
   t.is(k.status, 'completed')
-  await assertBalances(t, maker, makerBefore, [m], assets)
-  await assertBalances(t, taker, takerBefore, [k], assets)
-  await Promise.all([maker.close(), taker.close()])
+  await assertBothAndClose(t, [maker, taker], [makerBefore, takerBefore], [[m, k]], assets)
 })
 
 test.serial('a partial fill, then a second take of the rest; the order is used up', async (t) => {
@@ -114,21 +135,7 @@ test.serial('a partial fill, then a second take of the rest; the order is used u
   await t.throwsAsync(taker.trader.take({ orderId: hex(order.id), amount: BTC / 10n }), {
     code: 'NOT_FOUND',
   })
-  await assertBalances(
-    t,
-    maker,
-    makerBefore,
-    results.map(([m]) => m),
-    assets,
-  )
-  await assertBalances(
-    t,
-    taker,
-    takerBefore,
-    results.map(([, k]) => k),
-    assets,
-  )
-  await Promise.all([maker.close(), taker.close()])
+  await assertBothAndClose(t, [maker, taker], [makerBefore, takerBefore], results, assets)
 })
 
 test.serial('10 swaps at once between the same two nodes all complete, balances exact', async (t) => {
@@ -149,19 +156,5 @@ test.serial('10 swaps at once between the same two nodes all complete, balances 
     results.map(([m, k]) => `${m.status}/${k.status}`),
     Array(10).fill('completed/completed'),
   )
-  await assertBalances(
-    t,
-    maker,
-    makerBefore,
-    results.map(([m]) => m),
-    assets,
-  )
-  await assertBalances(
-    t,
-    taker,
-    takerBefore,
-    results.map(([, k]) => k),
-    assets,
-  )
-  await Promise.all([maker.close(), taker.close()])
+  await assertBothAndClose(t, [maker, taker], [makerBefore, takerBefore], results, assets)
 })

@@ -13,7 +13,7 @@ const CURRENT: PlatformInfo = { platform: process.platform, env: process.env, ho
 /**
  * The data directory of a network in the platform's usual place: $XDG_DATA_HOME (or ~/.local/share) on
  * Linux and other Unixes, ~/Library/Application Support on macOS, %APPDATA% on Windows; then
- * swarmswap/<network>. No daemon code here, so the CLI and SDK can find a daemon's api.json and cookie too.
+ * swarmswap/<network>. Shared by the daemon, the CLI and the SDK, which find a daemon's api.json and cookie through it.
  */
 export function defaultDatadir(network: NetworkName, where: PlatformInfo = CURRENT): string {
   return join(dataRoot(where), 'swarmswap', network)
