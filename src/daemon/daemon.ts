@@ -88,6 +88,9 @@ export class Daemon {
     const decimals = new AssetDecimals(node.provider)
     node.engine.on('error', (error, swapId) => this.#log.warn({ err: error, swapId }, 'swap tick failed'))
     node.engine.on('update', (record) => this.#onSwapUpdate(record, decimals))
+    node.orderbook.on('peer-add', (peer) => this.#log.info({ peer: peer.publicKey }, 'peer connected'))
+    node.orderbook.on('peer-remove', (peer) => this.#log.info({ peer: peer.publicKey }, 'peer disconnected'))
+    node.orderbook.on('peer-banned', (ban) => this.#log.warn({ ban }, 'peer banned'))
     await node.ready()
     const markets = new JoinedMarkets({
       node: node.orderbook,

@@ -307,10 +307,11 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
       },
       onMessage: (p, market, message) => this.#onMessage(p, market, message),
       onBan: (p, offence, detail) => this.#ban(p, offence, detail),
-      onClose: (p) => {
+      onClose: (p, lostContact) => {
         this.#requester.drop(p)
         this.#peers.delete(p)
         this.emit('peer-remove', summarize(p))
+        if (lostContact && this.#closing === null) this.#swarm?.rediscover()
       },
     })
     this.#peers.add(peer)

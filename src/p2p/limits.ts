@@ -17,6 +17,8 @@ export interface PeerLimits {
   pingIntervalMs: number
   /** A peer not heard from for this long is disconnected and its orders leave every book, ms. */
   peerTimeoutMs: number
+  /** A new connection whose hello channel has not opened at both ends by then is dead and closed, ms. */
+  helloTimeoutMs: number
 }
 
 export const DEFAULT_PEER_LIMITS: Readonly<PeerLimits> = Object.freeze({
@@ -28,6 +30,7 @@ export const DEFAULT_PEER_LIMITS: Readonly<PeerLimits> = Object.freeze({
   banMs: 10 * 60 * 1000,
   pingIntervalMs: 5_000,
   peerTimeoutMs: 15_000,
+  helloTimeoutMs: 5_000,
 })
 
 /** Merges overrides into the defaults; every value must be a positive (integer where it counts) number. */

@@ -28,8 +28,12 @@ export interface PeerHandlers {
   onMessage(peer: Peer, market: Market, message: OrderMessage): void
   /** The peer's score reached the ban threshold; the connection is being destroyed. */
   onBan(peer: Peer, offence: Offence, detail: string): void
-  onClose(peer: Peer): void
+  /** The connection closed; `lostContact` when this side closed it because the remote stopped answering. */
+  onClose(peer: Peer, lostContact: boolean): void
 }
+
+/** Protocol of the connection-level hello channel (docs/PROTOCOL.md section 9). */
+export const HELLO_PROTOCOL = 'swarmswap/hello'
 
 /** The protomux channel id of a market's order book channel (with protocol PROTOCOL_NAME). */
 export function channelId(market: Market): Buffer {
@@ -72,8 +76,15 @@ export class Peer {
   readonly #score: MisbehaviourScore
   readonly #pings = new Map<bigint, PendingPing>()
   readonly #liveness: NodeJS.Timeout
+  readonly #helloTimer: NodeJS.Timeout
+  /** The hello channel's one message type; it carries the connection's pings and pongs. */
+  #hello: ProtomuxMessage<Uint8Array> | null = null
+  #helloOpen = false
+  /** The nonce of the first ping on the hello channel; its pong proves the remote reads this connection. */
+  readonly #helloNonce = randomNonce()
   #lastHeard = Date.now()
   #closed = false
+  #lostContact = false
 
   constructor(connection: SwarmConnection, limits: PeerLimits, handlers: PeerHandlers) {
     this.connection = connection
@@ -88,7 +99,42 @@ export class Peer {
     this.#mux = Protomux.from(connection)
     this.#liveness = setInterval(() => this.#checkLiveness(), limits.pingIntervalMs)
     this.#liveness.unref()
+    this.#helloTimer = setTimeout(
+      () => this.#loseContact(`no answer to hello within ${limits.helloTimeoutMs} ms`),
+      limits.helloTimeoutMs,
+    )
+    this.#helloTimer.unref()
     connection.once('close', () => this.#onClose())
+    this.#sayHello()
+  }
+
+  /**
+   * Opens the hello channel, which both ends open on every connection, and pings on it once it opens. When
+   * two peers dial each other at once, Hyperswarm can keep a different connection at each end, each
+   * already dropped by the other: it looks open and carries nothing until a transport timeout many seconds
+   * later. The pong of that first ping (a full round trip; an open message the remote sent before it
+   * dropped the connection would not do) proves the connection alive, and its absence finds a dead one
+   * within helloTimeoutMs.
+   */
+  #sayHello(): void {
+    const channel = this.#mux.createChannel({
+      protocol: HELLO_PROTOCOL,
+      onopen: () =>
+        this.#guard(() => {
+          this.#helloOpen = true
+          this.#sendHello({ type: 'ping', nonce: this.#helloNonce })
+        }),
+    })
+    if (channel === null) return
+    this.#hello = channel.addMessage({
+      encoding: c.raw,
+      onmessage: (bytes) => this.#guard(() => this.#receive(null, bytes)),
+    })
+    channel.open()
+  }
+
+  #sendHello(message: WireMessage): void {
+    if (this.#helloOpen) this.#hello?.send(encodeMessage(message))
   }
 
   get closed(): boolean {
@@ -172,7 +218,7 @@ export class Peer {
 
   /** One ping/pong round trip on the market's channel, ms; rejects after peerTimeoutMs. */
   ping(market: Market): Promise<number> {
-    const nonce = randomBytes(8).readBigUInt64BE()
+    const nonce = randomNonce()
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pings.delete(nonce)
@@ -204,7 +250,8 @@ export class Peer {
     this.connection.destroy(error)
   }
 
-  #receive(market: Market, bytes: Uint8Array): void {
+  /** A frame from the market's channel, or from the hello channel (`market` null). */
+  #receive(market: Market | null, bytes: Uint8Array): void {
     if (this.#closed) return
     const now = Date.now()
     this.#lastHeard = now
@@ -230,17 +277,20 @@ export class Peer {
     }
     switch (message.type) {
       case 'ping':
-        this.send(market, { type: 'pong', nonce: message.nonce })
+        if (market === null) this.#sendHello({ type: 'pong', nonce: message.nonce })
+        else this.send(market, { type: 'pong', nonce: message.nonce })
         return
       case 'pong':
         this.#onPong(message.nonce)
         return
       default:
-        this.#handlers.onMessage(this, market, message)
+        if (market === null) this.offend('invalid', `${message.type} on the hello channel`)
+        else this.#handlers.onMessage(this, market, message)
     }
   }
 
   #onPong(nonce: bigint): void {
+    if (nonce === this.#helloNonce) clearTimeout(this.#helloTimer)
     const pending = this.#pings.get(nonce)
     if (pending === undefined) return // an answer to a liveness ping, or late: only #lastHeard matters
     this.#pings.delete(nonce)
@@ -279,30 +329,37 @@ export class Peer {
     this.#handlers.onChannelClose(this, entry.market)
   }
 
+  /** Pings on the hello channel; a peer silent (on every channel) for peerTimeoutMs is dropped. */
   #checkLiveness(): void {
-    if (this.#channels.size === 0 || ![...this.#channels.values()].some((entry) => entry.open)) {
-      this.#lastHeard = Date.now() // no order traffic to watch over; pinging starts with the first channel
+    if (!this.#helloOpen) {
+      this.#lastHeard = Date.now() // the hello timer watches over a connection until its hello opens
       return
     }
     if (Date.now() - this.#lastHeard > this.#limits.peerTimeoutMs) {
-      this.close(new SwarmswapError('TIMEOUT', `peer silent for over ${this.#limits.peerTimeoutMs} ms`))
+      this.#loseContact(`peer silent for over ${this.#limits.peerTimeoutMs} ms`)
       return
     }
-    const nonce = randomBytes(8).readBigUInt64BE()
-    for (const { market } of this.#channels.values()) this.send(market, { type: 'ping', nonce })
+    this.#sendHello({ type: 'ping', nonce: randomNonce() })
+  }
+
+  #loseContact(why: string): void {
+    if (this.#closed) return
+    this.#lostContact = true
+    this.close(new SwarmswapError('TIMEOUT', why))
   }
 
   #onClose(): void {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#liveness)
+    clearTimeout(this.#helloTimer)
     for (const pending of this.#pings.values()) {
       clearTimeout(pending.timer)
       pending.reject(new SwarmswapError('CLOSED', `connection to ${this.remoteKeyHex} closed`))
     }
     this.#pings.clear()
     for (const key of [...this.#channels.keys()]) this.#guard(() => this.#onChannelClose(key))
-    this.#guard(() => this.#handlers.onClose(this))
+    this.#guard(() => this.#handlers.onClose(this, this.#lostContact))
   }
 
   /**
@@ -316,6 +373,10 @@ export class Peer {
       process.emitWarning(`swarmswap: error handling a message from ${this.remoteKeyHex}: ${String(error)}`)
     }
   }
+}
+
+function randomNonce(): bigint {
+  return randomBytes(8).readBigUInt64BE()
 }
 
 function offenceOf(error: SwarmswapError): Offence {

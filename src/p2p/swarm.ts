@@ -31,6 +31,8 @@ export interface SwarmOptions {
  */
 /** After a join, when to announce and look up again (see #scheduleRediscovery). */
 const REDISCOVERY_DELAYS_MS = [500, 2_000, 5_000, 15_000]
+/** After a connection died: look up again after min + random * spread ms (see rediscover). */
+const LOST_CONTACT_REDISCOVERY_MS = { min: 250, spread: 1_500 }
 
 export class Swarm {
   readonly #swarm: Hyperswarm
@@ -39,6 +41,7 @@ export class Swarm {
   readonly #joins = new Map<string, Promise<void>>()
   /** Follow-up discovery timers per joined topic (hex). */
   readonly #rediscovery = new Map<string, NodeJS.Timeout[]>()
+  #lostContactTimer: NodeJS.Timeout | null = null
   #closing: Promise<void> | null = null
 
   constructor(options: SwarmOptions) {
@@ -122,17 +125,35 @@ export class Swarm {
    */
   #scheduleRediscovery(key: string, topic: Uint8Array): void {
     const timers = REDISCOVERY_DELAYS_MS.map((delay) => {
-      const timer = setTimeout(() => {
-        if (this.#closing === null)
-          this.#swarm
-            .status(topic)
-            ?.refresh()
-            .catch(() => {})
-      }, delay)
+      const timer = setTimeout(() => this.#refresh(topic), delay)
       timer.unref()
       return timer
     })
     this.#rediscovery.set(key, timers)
+  }
+
+  /**
+   * Looks up every joined topic again soon, after a random delay (so two peers that both lost a connection
+   * do not dial each other at the same instant again). Called when a connection died without closing:
+   * Hyperswarm itself only redials peers it had dialled, and only finds the others at its next refresh.
+   */
+  rediscover(): void {
+    if (this.#closing !== null || this.#lostContactTimer !== null) return
+    const delay = LOST_CONTACT_REDISCOVERY_MS.min + Math.random() * LOST_CONTACT_REDISCOVERY_MS.spread
+    this.#lostContactTimer = setTimeout(() => {
+      this.#lostContactTimer = null
+      for (const key of this.#joins.keys()) this.#refresh(Buffer.from(key, 'hex'))
+    }, delay)
+    this.#lostContactTimer.unref()
+  }
+
+  /** Announces and looks up the topic again (a failed round is retried at the next one). */
+  #refresh(topic: Uint8Array): void {
+    if (this.#closing !== null) return
+    this.#swarm
+      .status(topic)
+      ?.refresh()
+      .catch(() => {})
   }
 
   #cancelRediscovery(key: string): void {
@@ -143,6 +164,7 @@ export class Swarm {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       for (const key of this.#rediscovery.keys()) this.#cancelRediscovery(key)
+      if (this.#lostContactTimer !== null) clearTimeout(this.#lostContactTimer)
       this.#joins.clear()
       for (const connection of this.#swarm.connections) connection.destroy()
       await this.#swarm.destroy()

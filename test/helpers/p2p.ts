@@ -12,8 +12,14 @@ import { OrderbookNode } from '../../src/orderbook/node.js'
 import type { Market } from '../../src/orderbook/types.js'
 import type { PeerLimits } from '../../src/p2p/limits.js'
 import type { WireMessage } from '../../src/p2p/messages.js'
-import { channelId } from '../../src/p2p/peer.js'
-import { encodeHandshake, encodeMessage, PROTOCOL_NAME, PROTOCOL_VERSION } from '../../src/p2p/wire.js'
+import { channelId, HELLO_PROTOCOL } from '../../src/p2p/peer.js'
+import {
+  decodeMessage,
+  encodeHandshake,
+  encodeMessage,
+  PROTOCOL_NAME,
+  PROTOCOL_VERSION,
+} from '../../src/p2p/wire.js'
 
 export const REGTEST_BTC_ETH: Market = { network: 'regtest', base: 'BTC', quote: 'ETH' }
 
@@ -48,12 +54,8 @@ export class P2pScene {
     return node
   }
 
-  async raw(
-    market: Market = REGTEST_BTC_ETH,
-    keyPair = crypto.keyPair(),
-    handshake?: Uint8Array,
-  ): Promise<RawPeer> {
-    const raw = new RawPeer(this.dht.bootstrap, market, keyPair, handshake)
+  async raw(market: Market = REGTEST_BTC_ETH, options: RawPeerOptions = {}): Promise<RawPeer> {
+    const raw = new RawPeer(this.dht.bootstrap, market, options)
     this.raws.push(raw)
     await raw.join()
     return raw
@@ -72,9 +74,18 @@ interface RawChannel {
   opened: boolean
 }
 
+export interface RawPeerOptions {
+  /** Default: a new one. */
+  keyPair?: { publicKey: Buffer; secretKey: Buffer }
+  /** The market channel's open handshake; default the valid one for the market. */
+  handshake?: Uint8Array
+  /** How many pings on the hello channel it answers (per connection) before falling silent; default all. */
+  pongs?: number
+}
+
 /**
- * A hostile peer: its own Hyperswarm on the local DHT, joined to the market's topic, speaking the order book
- * channel by hand so it can send any bytes at all.
+ * A hostile peer: its own Hyperswarm on the local DHT, joined to the market's topic, speaking the hello and
+ * order book channels by hand so it can send any bytes at all.
  */
 export class RawPeer {
   readonly keyPair: { publicKey: Buffer; secretKey: Buffer }
@@ -86,18 +97,15 @@ export class RawPeer {
   /** How many connections closed, per remote key. */
   readonly closes = new Map<string, number>()
 
-  /** The channel's open handshake; default the valid one for `market`. */
   readonly handshake: Uint8Array
+  readonly #pongs: number
 
-  constructor(
-    bootstrap: { host: string; port: number }[],
-    market: Market,
-    keyPair: RawPeer['keyPair'],
-    handshake: Uint8Array = encodeHandshake({ version: PROTOCOL_VERSION, market }),
-  ) {
+  constructor(bootstrap: { host: string; port: number }[], market: Market, options: RawPeerOptions = {}) {
+    const keyPair = options.keyPair ?? crypto.keyPair()
     this.keyPair = keyPair
     this.market = market
-    this.handshake = handshake
+    this.handshake = options.handshake ?? encodeHandshake({ version: PROTOCOL_VERSION, market })
+    this.#pongs = options.pongs ?? Number.POSITIVE_INFINITY
     this.swarm = new Hyperswarm({ keyPair, dht: new HyperDHT({ bootstrap, host: '127.0.0.1' }) })
     this.swarm.on('connection', (connection) => this.#onConnection(connection))
   }
@@ -136,10 +144,28 @@ export class RawPeer {
     await this.swarm.destroy()
   }
 
+  /** Opens the hello channel and answers its pings with pongs, up to the configured number. */
+  #answerHellos(mux: Protomux): void {
+    let answered = 0
+    const hello = mux.createChannel({ protocol: HELLO_PROTOCOL })
+    if (hello === null) return
+    const message = hello.addMessage({
+      encoding: c.raw,
+      onmessage: (bytes) => {
+        const ping = decodeMessage(bytes)
+        if (ping.type !== 'ping' || answered >= this.#pongs) return
+        answered++
+        message.send(encodeMessage({ type: 'pong', nonce: ping.nonce }))
+      },
+    })
+    hello.open()
+  }
+
   #onConnection(connection: SwarmConnection): void {
     connection.on('error', () => {})
     const remote = connection.remotePublicKey.toString('hex')
     const mux = Protomux.from(connection)
+    this.#answerHellos(mux)
     const channel = mux.createChannel<Uint8Array>({
       protocol: PROTOCOL_NAME,
       id: channelId(this.market),

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import test, { type ExecutionContext } from 'ava'
-import crypto from 'hypercore-crypto'
 import { isSwarmswapError } from '../../src/errors.js'
 import { marketId } from '../../src/orderbook/market.js'
 import type { OrderbookNode } from '../../src/orderbook/node.js'
@@ -329,7 +328,7 @@ test.serial('a take times out when the handler never answers', async (t) => {
 
 /** A raw peer with an open channel to the maker. */
 async function rawPeer(): Promise<RawPeer> {
-  const raw = await scene.raw(MARKET, crypto.keyPair())
+  const raw = await scene.raw(MARKET)
   await waitUntil(() => raw.channel(makerKey) !== undefined, WAIT_MS, 'the raw channel to the maker')
   return raw
 }

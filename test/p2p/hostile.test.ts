@@ -52,7 +52,7 @@ function orderBy(
 
 async function hostile(): Promise<{ raw: RawPeer; keyPair: ReturnType<typeof crypto.keyPair> }> {
   const keyPair = crypto.keyPair()
-  const raw = await scene.raw(MARKET, keyPair)
+  const raw = await scene.raw(MARKET, { keyPair })
   await waitUntil(() => raw.channel(victimKey) !== undefined, 30_000, 'the hostile channel to open')
   return { raw, keyPair }
 }
@@ -167,7 +167,7 @@ for (const { name, frame } of garbage) {
 test.serial('a channel of another protocol version stays shut without a penalty', async (t) => {
   const handshake = encodeHandshake({ version: PROTOCOL_VERSION, market: MARKET })
   const version2 = Uint8Array.from([2, ...handshake.subarray(1)])
-  const raw = await scene.raw(MARKET, crypto.keyPair(), version2)
+  const raw = await scene.raw(MARKET, { handshake: version2 })
   await waitUntil(
     () => victim.peers().some((p) => p.publicKey === raw.publicKeyHex),
     30_000,
@@ -227,7 +227,7 @@ test.serial('a banned identity cannot reconnect until the ban ends', async (t) =
   const until = victim.banned().find((b) => b.publicKey === raw.publicKeyHex)?.until ?? 0
   await raw.close()
   // A fresh swarm with the banned identity dials straight in: the firewall refuses it.
-  const again = await scene.raw(MARKET, keyPair)
+  const again = await scene.raw(MARKET, { keyPair })
   again.dial(victim.publicKey)
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now() - 300)))
   t.is(again.channel(victimKey), undefined, 'refused while banned')
@@ -235,7 +235,7 @@ test.serial('a banned identity cannot reconnect until the ban ends', async (t) =
   await again.close()
   // After the ban: the same identity is let in again and its valid orders count.
   await waitUntil(() => Date.now() > until, 5_000, 'the ban to end')
-  const forgiven = await scene.raw(MARKET, keyPair)
+  const forgiven = await scene.raw(MARKET, { keyPair })
   forgiven.dial(victim.publicKey)
   await waitUntil(() => forgiven.channel(victimKey) !== undefined, 30_000, 'reconnection after the ban')
   forgiven.send(victimKey, { type: 'orders', orders: [order] })

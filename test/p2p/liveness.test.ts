@@ -11,7 +11,8 @@ test('a peer that stops answering pings is dropped with its orders within peerTi
   const node = await scene.node('watcher', { pingIntervalMs: 100, peerTimeoutMs: 600 })
   await node.join(MARKET)
   const keyPair = crypto.keyPair()
-  const raw = await scene.raw(MARKET, keyPair)
+  // It answers the hello (so the connection counts as alive), then never another ping.
+  const raw = await scene.raw(MARKET, { keyPair, pongs: 1 })
   const nodeKey = hexOf(node.publicKey)
   await waitUntil(() => raw.channel(nodeKey) !== undefined, 30_000, 'the raw channel')
   const order = createOrder(
@@ -34,6 +35,26 @@ test('a peer that stops answering pings is dropped with its orders within peerTi
   const droppedAfter = Date.now() - heldAt
   t.log(`silent maker dropped after ${droppedAfter} ms (peerTimeoutMs 600, pingIntervalMs 100)`)
   t.true(droppedAfter >= 500 && droppedAfter <= 1_500, `${droppedAfter} ms`)
+  t.deepEqual(node.banned(), [], 'silence is not misbehaviour')
+})
+
+test('a connection whose hello ping goes unanswered is closed within helloTimeoutMs, and the node looks again', async (t) => {
+  const node = await scene.node('hello-watcher', { helloTimeoutMs: 500 })
+  const nodeKey = hexOf(node.publicKey)
+  await node.join(MARKET)
+  // A peer that opens every channel but answers nothing: what a connection the remote already dropped
+  // looks like from this end.
+  const mute = await scene.raw(MARKET, { pongs: 0 })
+  await waitUntil(() => (mute.closes.get(nodeKey) ?? 0) >= 1, 30_000, 'the first connection to close')
+  const closedAt = Date.now()
+  t.true(
+    node.peers().every((p) => p.publicKey !== mute.publicKeyHex),
+    'the node holds no connection to it',
+  )
+  // The node found the dead connection itself; it looks the topic up again (and Hyperswarm redials what it
+  // had dialled): a new connection follows within seconds, not at the next 10-minute refresh.
+  await waitUntil(() => (mute.closes.get(nodeKey) ?? 0) >= 2, 10_000, 'a second connection to be tried')
+  t.log(`reconnected and dropped again ${Date.now() - closedAt} ms later`)
   t.deepEqual(node.banned(), [], 'silence is not misbehaviour')
 })
 
