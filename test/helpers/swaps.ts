@@ -36,21 +36,35 @@ export async function placeOrder(
   return order
 }
 
-/** `trader`'s holdings moved from `before` by exactly what its swaps `records` and their fees say. */
+/** How far `trader`'s holdings moved from `before` beyond what its swaps `records` and their fees say. */
+export async function balanceDeviation(
+  trader: TradingNode,
+  before: Map<string, bigint>,
+  records: SwapRecord[],
+  assets: string[],
+): Promise<Map<string, bigint>> {
+  const after = await holdings(trader, assets)
+  const expected = await expectedChanges(trader, records, assets)
+  return new Map(
+    assets.map((asset) => [
+      asset,
+      (after.get(asset) ?? 0n) - (before.get(asset) ?? 0n) - (expected.get(asset) ?? 0n),
+    ]),
+  )
+}
+
+/**
+ * `trader`'s holdings moved from `before` by exactly what its swaps `records` and their fees say. Resolves to
+ * what it ended short of, per asset (base units, 0n when whole): the funds a fault cost it.
+ */
 export async function assertBalances(
   t: ExecutionContext,
   trader: TradingNode,
   before: Map<string, bigint>,
   records: SwapRecord[],
   assets: string[],
-): Promise<void> {
-  const after = await holdings(trader, assets)
-  const expected = await expectedChanges(trader, records, assets)
-  for (const asset of assets) {
-    t.is(
-      (after.get(asset) ?? 0n) - (before.get(asset) ?? 0n),
-      expected.get(asset) ?? 0n,
-      `${asset} of the ${records[0]?.role}`,
-    )
-  }
+): Promise<Map<string, bigint>> {
+  const deviation = await balanceDeviation(trader, before, records, assets)
+  for (const asset of assets) t.is(deviation.get(asset), 0n, `${asset} of the ${records[0]?.role}`)
+  return new Map([...deviation].map(([asset, amount]) => [asset, amount < 0n ? -amount : 0n]))
 }
