@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
-import { z } from 'zod'
-import { type FaultCaseLine, REPORT_ENV } from './report.js'
+import { REPORT_ENV } from './report.js'
+import { type FaultReport, parseCaseLines, summarize } from './summary.js'
 
 /**
  * `npm run test:faults [-- --json] [-- <ava args>]`: runs the fault suite (test/faults/**) with ava, each
@@ -13,68 +13,6 @@ import { type FaultCaseLine, REPORT_ENV } from './report.js'
  */
 
 const ROOT = join(import.meta.dirname, '..', '..')
-const CORE_ASSETS = ['BTC', 'ETH']
-
-const caseLine = z.object({
-  kind: z.enum(['crash', 'chain', 'adversary', 'fuzz']),
-  name: z.string(),
-  ok: z.boolean(),
-  fundsLost: z.record(z.string(), z.string().regex(/^\d+$/)),
-  inputs: z.number().int().nonnegative().optional(),
-  failures: z.number().int().nonnegative().optional(),
-})
-
-export interface FaultReport {
-  crashPoints: number
-  crashRecovered: number
-  chainFaults: number
-  chainFaultsSurvived: number
-  adversaryCases: number
-  adversaryDefended: number
-  fuzzInputs: number
-  fuzzFailures: number
-  /** Base units per asset, decimal strings. */
-  fundsLost: Record<string, string>
-  /** Cases whose run did not hold, by name. */
-  failedCases: string[]
-  avaExitCode: number
-  ok: boolean
-}
-
-/** Sums the case lines of one run. */
-export function summarize(lines: FaultCaseLine[], avaExitCode: number): FaultReport {
-  const of = (kind: FaultCaseLine['kind']) => lines.filter((line) => line.kind === kind)
-  const held = (cases: FaultCaseLine[]) => cases.filter((line) => line.ok).length
-  const lost = new Map<string, bigint>(CORE_ASSETS.map((asset) => [asset, 0n]))
-  for (const line of lines) {
-    for (const [asset, amount] of Object.entries(line.fundsLost)) {
-      lost.set(asset, (lost.get(asset) ?? 0n) + BigInt(amount))
-    }
-  }
-  const fuzz = of('fuzz')
-  const failedCases = lines.filter((line) => !line.ok).map((line) => `${line.kind}: ${line.name}`)
-  const fuzzFailures = fuzz.reduce((sum, line) => sum + (line.failures ?? (line.ok ? 0 : 1)), 0)
-  return {
-    crashPoints: of('crash').length,
-    crashRecovered: held(of('crash')),
-    chainFaults: of('chain').length,
-    chainFaultsSurvived: held(of('chain')),
-    adversaryCases: of('adversary').length,
-    adversaryDefended: held(of('adversary')),
-    fuzzInputs: fuzz.reduce((sum, line) => sum + (line.inputs ?? 0), 0),
-    fuzzFailures,
-    fundsLost: Object.fromEntries([...lost].map(([asset, amount]) => [asset, amount.toString()])),
-    failedCases,
-    avaExitCode,
-    ok:
-      avaExitCode === 0 &&
-      lines.length > 0 &&
-      failedCases.length === 0 &&
-      fuzzFailures === 0 &&
-      [...lost.values()].every((amount) => amount === 0n),
-  }
-}
-
 async function runAva(args: string[], reportFile: string): Promise<number> {
   const child = spawn(
     process.execPath,
@@ -111,12 +49,7 @@ const program = new Command()
     try {
       const reportFile = join(dir, 'cases.jsonl')
       const code = await runAva(avaArgs, reportFile)
-      const text = await readFile(reportFile, 'utf8').catch(() => '')
-      const lines = text
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => caseLine.parse(JSON.parse(line)))
-      const report = summarize(lines, code)
+      const report = summarize(parseCaseLines(await readFile(reportFile, 'utf8').catch(() => '')), code)
       if (options.json === true) process.stdout.write(`${JSON.stringify(report)}\n`)
       else printTable(report)
       if (!report.ok) process.exitCode = 1
