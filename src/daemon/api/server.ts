@@ -32,7 +32,11 @@ export class ApiServer {
 
   constructor(options: ApiServerOptions) {
     this.#options = options
-    this.#http = createServer((request, response) => void this.#onRequest(request, response))
+    this.#http = createServer((request, response) => {
+      // A client that goes away mid-body fails readBody ('aborted'): nobody is left to answer, and the
+      // rejection must not escape, where it would end the daemon.
+      this.#onRequest(request, response).catch(() => response.destroy())
+    })
     this.#http.on('upgrade', (request, socket, head) => this.#onUpgrade(request, socket, head))
     // Clients only listen; anything they send is ignored.
     this.#ws.on('connection', (socket) => socket.on('error', () => socket.terminate()))
