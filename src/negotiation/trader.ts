@@ -19,10 +19,15 @@ import type {
   SwapStore,
 } from '../swap/types.js'
 
+/** What a taker asks its store before agreeing to terms: whether a stored swap already uses the hashlock. */
+export interface HashlockIndex {
+  usesHashlock(hashlock: Uint8Array): boolean
+}
+
 export interface TraderOptions {
   node: OrderbookNode
   engine: SwapEngine
-  store: SwapStore & ReputationStore
+  store: SwapStore & ReputationStore & HashlockIndex
   adapters: Record<ChainKind, LegAdapter>
   /** Confirmations we require on each chain; as maker we offer these, as taker we accept no fewer. */
   confirmations: Record<ChainKind, number>
@@ -134,8 +139,9 @@ export class Trader {
   }
 
   /**
-   * Answers one take at a time. An acceptance holds the line until the node commits it (or a moment passes
-   * without), so the next take's funds check already counts this one's amount.
+   * Answers one take at a time. An acceptance holds the line until the node commits or drops it (or a moment
+   * passes without either), so the next take's funds check already counts this one's amount, and a taker
+   * that vanishes (or is banned) before its answer goes out holds up nobody.
    */
   #answer(take: IncomingTake): Promise<TakeDecision> {
     let committed = () => {}
@@ -156,6 +162,7 @@ export class Trader {
             committed()
           }
         },
+        release: () => committed(),
       }
     })
     this.#answering = answer.then(
@@ -218,12 +225,18 @@ export class Trader {
     return { accept: terms, commit: () => engine.create(record) }
   }
 
-  /** Why a taker refuses the maker's terms, or null. */
+  /**
+   * Why a taker refuses the maker's terms, or null. Synchronous, so between this check and storing the swap
+   * no other take can store one with the same hashlock.
+   */
   #termsProblem(terms: TakeTerms, now: number): string | null {
     const deadlines = deadlineProblem(this.#options.engine.policy, terms, now)
     if (deadlines !== null) return deadlines
     if (terms.btcConfirmations < this.#options.confirmations.bitcoin) return 'too-few-btc-confirmations'
     if (terms.evmConfirmations < this.#options.confirmations.evm) return 'too-few-evm-confirmations'
+    // One maker lock must never count for two swaps: our EVM address is the same in every swap, so two swaps
+    // with one hashlock, amount and deadline name one and the same EVM lock (docs/PROTOCOL.md 12.1).
+    if (this.#options.store.usesHashlock(terms.hashlock)) return 'hashlock-reused'
     return null
   }
 

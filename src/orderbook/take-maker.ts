@@ -36,8 +36,12 @@ export interface IncomingTake {
  * `commit` runs once the node is about to send the acceptance (every re-check passed, the taker is still
  * there), just before it takes the amount off the order; if it throws, the take is refused 'policy'. A
  * handler stores its side of the trade there, so a trade is recorded exactly when its terms go out.
+ * `release` runs instead when the node drops the acceptance (the order changed meanwhile, the taker left or
+ * was banned, the terms do not sign), so a handler that holds anything for the take lets go at once.
  */
-export type TakeDecision = { accept: TakeTerms; commit?: () => void } | { refuse: string }
+export type TakeDecision =
+  | { accept: TakeTerms; commit?: () => void; release?: () => void }
+  | { refuse: string }
 export type TakeHandler = (take: IncomingTake) => Promise<TakeDecision>
 
 /** How long a handler may take; then the take is refused 'busy', so one stuck answer cannot block an order. */
@@ -157,19 +161,25 @@ export class TakeAnswerer {
     if (decision === 'timeout') return refuse('busy')
     if (typeof decision !== 'object' || decision === null) return refuse('policy')
     if (!('accept' in decision)) return refuse(isReason(decision.refuse) ? decision.refuse : 'policy')
-    const acceptance = this.#sign(before.order, request, binding, decision.accept)
-    if (acceptance === null) return refuse('policy')
-    // While the handler thought, the order may have been cancelled, filled or expired.
-    const now = this.#takeable(orderHex, market, request.amount)
-    if (typeof now === 'string') return refuse(now)
-    if (peer.closed || !peer.hasChannel(market)) return null
+    let committed = false
     try {
-      decision.commit?.()
-    } catch {
-      return refuse('policy')
+      const acceptance = this.#sign(before.order, request, binding, decision.accept)
+      if (acceptance === null) return refuse('policy')
+      // While the handler thought, the order may have been cancelled, filled or expired.
+      const now = this.#takeable(orderHex, market, request.amount)
+      if (typeof now === 'string') return refuse(now)
+      if (peer.closed || !peer.hasChannel(market)) return null
+      try {
+        decision.commit?.()
+      } catch {
+        return refuse('policy')
+      }
+      committed = true
+      await this.#host.fill(orderHex, request.amount)
+      return acceptance
+    } finally {
+      if (!committed) release(decision.release)
     }
-    await this.#host.fill(orderHex, request.amount)
-    return acceptance
   }
 
   /** The own order of this market if the amount can be taken from it now, else the refusal code. */
@@ -230,6 +240,15 @@ export class TakeAnswerer {
       if (oldest !== undefined) this.#seen.delete(oldest)
     }
     return false
+  }
+}
+
+/** Runs a handler's release hook; what it throws is its own affair, the take is answered regardless. */
+function release(hook: (() => void) | undefined): void {
+  try {
+    hook?.()
+  } catch (error) {
+    warnUnlessClosed(error)
   }
 }
 

@@ -7,6 +7,9 @@ import { FINAL_STATUSES } from '../swap/types.js'
  * every later migration in order, each in its own transaction together with the version bump, so a crash
  * mid-migration leaves the database at the previous version. Never edit a released migration: append one.
  */
+/** The hashlock of a stored record (lower-case hex), as indexed since version 3; queries must use it verbatim. */
+export const HASHLOCK_OF_RECORD = "json_extract(record, '$.makerLeg.hashlock')"
+
 export interface Migration {
   version: number
   up(db: Database): void
@@ -52,6 +55,13 @@ export const MIGRATIONS: readonly Migration[] = [
       db.prepare('UPDATE swaps SET final = 1 WHERE status IN (SELECT value FROM json_each(?))').run(
         JSON.stringify([...FINAL_STATUSES]),
       )
+    },
+  },
+  {
+    // Swaps by hashlock (both legs share it), so a taker finds at once whether offered terms reuse one.
+    version: 3,
+    up(db) {
+      db.exec(`CREATE INDEX swaps_by_hashlock ON swaps (${HASHLOCK_OF_RECORD});`)
     },
   },
 ]

@@ -7,7 +7,7 @@ import {
   type SwapRecord,
   type SwapStore,
 } from '../swap/types.js'
-import { migrate } from './migrations.js'
+import { HASHLOCK_OF_RECORD, migrate } from './migrations.js'
 import { decodeSwapRecord, encodeSwapRecord } from './record-codec.js'
 import { OFFENCE_MEMORY_MS, refusedUntil } from './reputation.js'
 
@@ -54,6 +54,9 @@ function prepare(db: Database.Database) {
       'SELECT at FROM peer_offences WHERE peer = ? AND at > ? AND at <= ? ORDER BY at ASC',
     ),
     forgetOffences: db.prepare<[number]>('DELETE FROM peer_offences WHERE at <= ?'),
+    usesHashlock: db.prepare<[string], { found: number }>(
+      `SELECT 1 AS found FROM swaps WHERE ${HASHLOCK_OF_RECORD} = ? LIMIT 1`,
+    ),
   }
 }
 
@@ -207,6 +210,12 @@ export class SqliteStore implements SwapStore, ReputationStore {
     const row = this.#statements().allocateKeyIndex.get()
     if (row === undefined) throw new SwarmswapError('INTERNAL', 'key index counter row is missing')
     return row.allocated
+  }
+
+  /** Whether any stored swap, of any role and status, locks under this hashlock (SHA-256 of a secret). */
+  usesHashlock(hashlock: Uint8Array): boolean {
+    const sql = this.#statements()
+    return sql.usesHashlock.get(Buffer.from(hashlock).toString('hex')) !== undefined
   }
 
   recordOffence(peer: string, offence: PeerOffence, at: number): void {

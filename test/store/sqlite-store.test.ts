@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util'
 import test from 'ava'
 import Database from 'better-sqlite3'
 import { isSwarmswapError } from '../../src/errors.js'
-import { SCHEMA_VERSION } from '../../src/store/migrations.js'
+import { HASHLOCK_OF_RECORD, SCHEMA_VERSION } from '../../src/store/migrations.js'
 import { encodeSwapRecord } from '../../src/store/record-codec.js'
 import { SqliteStore } from '../../src/store/sqlite-store.js'
 import type { PeerOffence, SwapRecord } from '../../src/swap/types.js'
@@ -152,6 +152,41 @@ test('a corrupted stored record is BAD_DATA, not a wrong record', async (t) => {
     ),
   )
   await reopened.close()
+})
+
+test('usesHashlock finds a stored swap of any status by its hashlock, by index, across a reopen', async (t) => {
+  const path = await dbPath()
+  const store = await openStore(path)
+  const lock = (byte: number) => new Uint8Array(32).fill(byte)
+  const withLock = (n: number, byte: number): SwapRecord => {
+    const record = numberedRecord(n)
+    return {
+      ...record,
+      makerLeg: { ...record.makerLeg, hashlock: lock(byte) },
+      takerLeg: { ...record.takerLeg, hashlock: lock(byte) },
+    }
+  }
+  t.false(store.usesHashlock(lock(0x01)), 'an empty store uses none')
+  store.insert(withLock(1, 0x01))
+  store.insert({ ...withLock(2, 0x02), status: 'failed' })
+  t.true(store.usesHashlock(lock(0x01)))
+  t.true(store.usesHashlock(lock(0x02)), 'a swap that ended still counts')
+  t.false(store.usesHashlock(lock(0x03)))
+  await store.close()
+
+  const reopened = await openStore(path)
+  t.true(reopened.usesHashlock(lock(0x02)))
+  t.false(reopened.usesHashlock(lock(0x03)))
+  await reopened.close()
+  const db = new Database(path, { readonly: true })
+  const plan = db
+    .prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM swaps WHERE ${HASHLOCK_OF_RECORD} = ?`)
+    .all('01'.repeat(32)) as { detail: string }[]
+  db.close()
+  t.true(
+    plan.some((step) => step.detail.includes('swaps_by_hashlock')),
+    JSON.stringify(plan),
+  )
 })
 
 test('key indexes start at 0 and are never reused, across reopens', async (t) => {
