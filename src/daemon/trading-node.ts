@@ -5,6 +5,7 @@ import { BitcoinRpc, type BitcoinRpcAuth } from '../chains/bitcoin/rpc.js'
 import { BitcoinWallet } from '../chains/bitcoin/wallet.js'
 import { seedFromMnemonic } from '../chains/bitcoin/wallet-keys.js'
 import { SwarmswapError } from '../errors.js'
+import { relayNudges } from '../negotiation/nudges.js'
 import { Trader } from '../negotiation/trader.js'
 import { OrderbookNode } from '../orderbook/node.js'
 import type { NetworkName } from '../orderbook/types.js'
@@ -66,6 +67,7 @@ export class TradingNode {
   readonly provider: JsonRpcProvider
   #opening: Promise<void> | null = null
   #closing: Promise<void> | null = null
+  #stopNudges: (() => void) | null = null
 
   constructor(options: TradingNodeOptions) {
     this.options = options
@@ -140,6 +142,7 @@ export class TradingNode {
     // Swaps resume before the node takes new trades: their stored transactions go out first.
     await this.engine.ready()
     await this.orderbook.ready()
+    this.#stopNudges = relayNudges(this.orderbook, this.engine)
     await this.trader.ready()
   }
 
@@ -151,6 +154,7 @@ export class TradingNode {
 
   async #close(): Promise<void> {
     await this.#opening?.catch(() => {})
+    this.#stopNudges?.()
     await this.trader.close()
     await this.engine.close()
     await this.orderbook.close()

@@ -3,7 +3,14 @@ import { mkdir } from 'node:fs/promises'
 import type { SwarmConnection } from 'hyperswarm'
 import { isSwarmswapError, SwarmswapError } from '../errors.js'
 import { type Identity, loadOrCreateIdentity } from '../p2p/identity.js'
-import { type Ban, BanList, type Offence, type PeerLimits, resolvePeerLimits } from '../p2p/limits.js'
+import {
+  type Ban,
+  BanList,
+  type Offence,
+  type PeerLimits,
+  resolvePeerLimits,
+  TokenBucket,
+} from '../p2p/limits.js'
 import type { WireMessage } from '../p2p/messages.js'
 import { type OrderMessage, Peer } from '../p2p/peer.js'
 import { SignatureVerifier } from '../p2p/signature-verifier.js'
@@ -26,6 +33,11 @@ import type { Market, NetworkName, SignedOrder } from './types.js'
 
 /** How long a maker's orders stay while a replacement connection to it opens its channel. */
 const REPLACEMENT_GRACE_MS = 2_000
+/**
+ * Swap hints (nudges) sent per second to one peer, bursts twice that: well inside the receiver's message
+ * budget (section 8) beside takes and pings. A hint over the budget is just not sent; the peer polls.
+ */
+const NUDGES_PER_SECOND = 10
 
 export interface OrderbookNodeOptions {
   network: NetworkName
@@ -53,6 +65,8 @@ export interface OrderbookNodeEvents {
   'peer-add': [PeerSummary]
   'peer-remove': [PeerSummary]
   'peer-banned': [Ban]
+  /** A peer (identity hex) hinted that swap `swapId` (hex) moved on chain. Unchecked: see nudge(). */
+  nudge: [peer: string, swapId: string]
 }
 
 interface JoinedMarket {
@@ -83,6 +97,8 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
   /** Own orders filled in this session, until they expire: a take of one is refused for its amount, not as gone. */
   readonly #filled = new Map<string, SignedOrder>()
   readonly #timers = new Set<NodeJS.Timeout>()
+  /** Per peer, the budget of nudges we may send it. */
+  readonly #nudgeBudgets = new WeakMap<Peer, TokenBucket>()
   readonly #answerer = new TakeAnswerer({
     identity: () => this.#requireIdentity(),
     ownOrder: (idHex) => this.#ownOrder(idHex),
@@ -287,6 +303,23 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
     return peer.ping(market)
   }
 
+  /**
+   * Hints the peer (identity hex) over the market's channel that swap `swapId` moved on chain (we broadcast a
+   * lock or claim). False when no channel is open or the hint budget is spent; a hint is never required.
+   */
+  nudge(peerKeyHex: string, market: Market, swapId: Uint8Array): boolean {
+    const key = peerKeyHex.toLowerCase()
+    const peer = [...this.#peers].find((p) => p.remoteKeyHex === key && !p.closed && p.hasChannel(market))
+    if (peer === undefined) return false
+    const now = Date.now()
+    let budget = this.#nudgeBudgets.get(peer)
+    if (budget === undefined) {
+      budget = new TokenBucket(NUDGES_PER_SECOND, NUDGES_PER_SECOND * 2, now)
+      this.#nudgeBudgets.set(peer, budget)
+    }
+    return budget.take(1, now) && peer.send(market, { type: 'nudge', swapId })
+  }
+
   banned(): Ban[] {
     return this.#bans.list(Date.now())
   }
@@ -410,6 +443,10 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
         return
       case 'take-response':
         this.#requester.receive(peer, market, message)
+        return
+      case 'nudge':
+        // Only a hint: whoever listens checks the swap is theirs with this peer, and reads the chain.
+        this.emit('nudge', peer.remoteKeyHex, toHex(message.swapId))
         return
     }
   }

@@ -31,6 +31,11 @@ export type WireMessage =
   /** The maker's answer: accepted with the complete swap terms it signs, or refused with a reason code. */
   | { type: 'take-response'; requestId: Uint8Array; accepted: true; terms: TakeTerms; signature: Uint8Array }
   | { type: 'take-response'; requestId: Uint8Array; accepted: false; reason: string }
+  /**
+   * A hint to the counterparty of a swap: the sender just broadcast a lock or claim of swap `swapId`, so the
+   * receiver's engine should read the chain now rather than at its next poll. Never trusted: it only wakes.
+   */
+  | { type: 'nudge'; swapId: Uint8Array }
 
 /**
  * The keys a party brings to a swap. In one swap a party only receives or refunds on each chain, never

@@ -40,6 +40,7 @@ export const MESSAGE_TYPES = {
   pong: 0x05,
   'take-request': 0x06,
   'take-response': 0x07,
+  nudge: 0x08,
 } as const satisfies Record<WireMessage['type'], number>
 
 type MessageOf<T extends WireMessage['type']> = Extract<WireMessage, { type: T }>
@@ -126,6 +127,11 @@ const BODY_ENCODINGS: { [T in WireMessage['type']]: Encoding<MessageOf<T>, unkno
   },
   'take-request': takeRequestEncoding,
   'take-response': takeResponseEncoding,
+  nudge: {
+    preencode: (state, m) => id32.preencode(state, m.swapId),
+    encode: (state, m) => id32.encode(state, m.swapId),
+    decode: (state) => ({ type: 'nudge', swapId: id32.decode(state) }),
+  },
 }
 
 const TYPE_NAMES = new Map<number, WireMessage['type']>(
@@ -171,6 +177,7 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), nonce: nonceSchema }).strict(),
   takeRequestSchema,
   takeResponseSchema,
+  z.object({ type: z.literal('nudge'), swapId: bytesSchema(32) }).strict(),
 ])
 
 export interface DecodeLimits {

@@ -40,16 +40,19 @@ export interface SwapEngineOptions {
   fundsGraceMs?: number
   /**
    * Called synchronously after each durable write, with the record as stored, and again after the broadcast of
-   * what it stored. Observability and fault-injection (the crash tests kill the process here).
+   * what it stored (the record then carries the broadcast's history notes, written with its next change).
+   * Observability and fault-injection (the crash tests kill the process here).
    */
   onPersisted?: (record: SwapRecord, point: PersistPoint) => void
 }
 
 export interface SwapEngineEvents {
-  /** A swap's stored record changed (status, locks found, transactions). */
+  /** A swap's record changed (status, locks found, transactions): stored, but a broadcast's notes (onPersisted). */
   update: [SwapRecord]
   /** A tick failed (node unreachable, ...); nothing advanced, the next tick tries again. */
   error: [Error, string]
+  /** A node accepted a transaction of ours that the engine stored and broadcast (worth a hint to the peer). */
+  broadcast: [SwapRecord, SignedTx]
 }
 
 /** Steps one tick may take for a swap before it yields to the next round (each step is stored first). */
@@ -78,6 +81,14 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   #tipsAt = 0
   #lastRound = 0
   #woken = false
+  /** Swaps created here and not stepped yet: nothing of ours can be on chain for them (see #step). */
+  readonly #fresh = new Set<string>()
+  /** Swap id -> its record whose last change (a broadcast's history notes) waits for its next write. */
+  readonly #unsaved = new Map<string, SwapRecord>()
+  /** Swaps woken (wake(id)) while their tick ran: it may have read the chain too early, so they tick again. */
+  readonly #rewoken = new Set<string>()
+  /** Every stored swap's transactions are back on the wire (#resume): single swaps may tick from now on. */
+  #resumed = false
   #wakeUp: (() => void) | null = null
   #loop: Promise<void> | null = null
   #closed = false
@@ -113,6 +124,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   create(record: SwapRecord): void {
     if (this.#closed) throw new SwarmswapError('CLOSED', 'the swap engine was closed')
     this.#options.store.insert(record)
+    if (record.status === 'negotiated' && record.pending.length === 0) this.#fresh.add(record.id)
     this.#options.onPersisted?.(record, 'stored')
     this.emit('update', record)
     this.wake()
@@ -127,10 +139,19 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     return deriveSecret(this.#options.secretKey, swapId)
   }
 
-  /** Ticks every active swap soon (a peer said something happened, or a swap was added). */
-  wake(): void {
-    this.#woken = true
-    this.#wakeUp?.()
+  /**
+   * Ticks every active swap soon (a swap was added, a transaction dropped), or with `id` that one swap at once
+   * (its counterparty hinted that it broadcast something; the tick still reads everything from the chain).
+   */
+  wake(id?: string): void {
+    if (id === undefined || !this.#resumed) {
+      this.#woken = true
+      this.#wakeUp?.()
+      return
+    }
+    if (this.#closed) return
+    if (this.#running.has(id)) this.#rewoken.add(id)
+    else void this.tick(id)
   }
 
   /** Resolves with the record once `done(record)` holds; TIMEOUT after `timeoutMs`. */
@@ -172,26 +193,34 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
       .catch((error: unknown) => {
         this.#report(error, id)
       })
-      .finally(() => this.#running.delete(id))
+      .finally(() => {
+        this.#running.delete(id)
+        if (this.#rewoken.delete(id)) void this.tick(id)
+      })
     this.#running.set(id, run)
     return run
   }
 
   async #run(): Promise<void> {
     await this.#resume()
+    this.#resumed = true
     while (!this.#closed) {
+      let ticked = false
       try {
-        const changed = await this.#pollTips()
-        const idle = this.#clock() - this.#lastRound >= this.#idleTickMs
-        if (changed || idle || this.#woken) {
-          this.#woken = false
+        // A woken round ticks at once: each step reads the tips it needs beside its chain reads (#tip).
+        const woken = this.#woken
+        this.#woken = false
+        const changed = woken || (await this.#pollTips())
+        if (changed || this.#clock() - this.#lastRound >= this.#idleTickMs) {
           this.#lastRound = this.#clock()
+          ticked = true
           await this.tickAll()
         }
       } catch (error) {
         this.#report(error, '')
       }
-      if (!this.#woken) await this.#sleep(this.#pollMs)
+      // After a round of ticks the tips are read again at once: a block mined meanwhile is not left waiting.
+      if (!this.#woken && !ticked) await this.#sleep(this.#pollMs)
     }
   }
 
@@ -248,18 +277,19 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     return changed
   }
 
-  /** The chain's tip, as polled this round when that is recent enough, else read now. */
+  /**
+   * The chain's tip, as polled this round when that is recent enough, else read now. A tip read here is not
+   * kept: the loop's next poll must still see the chain move, so every swap ticks on it.
+   */
   async #tip(chain: ChainKind): Promise<ChainTip> {
     const polled = this.#tips[chain]
     if (polled && this.#clock() - this.#tipsAt < this.#pollMs) return polled
-    const tip = await this.#options.adapters[chain].tip()
-    this.#tips[chain] = tip
-    return tip
+    return await this.#options.adapters[chain].tip()
   }
 
   async #tick(id: string): Promise<void> {
     for (let step = 0; step < MAX_STEPS_PER_TICK && !this.#closed; step++) {
-      const record = this.#options.store.get(id)
+      const record = this.#unsaved.get(id) ?? this.#options.store.get(id)
       if (!record || FINAL_STATUSES.has(record.status)) return
       if (!(await this.#step(record))) return
     }
@@ -270,9 +300,15 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     const record = structuredClone(stored)
     const pendingChanged = await this.#tendPending(record)
     const { own, counter } = legsOf(record)
+    // The first step of a swap created here: we sign before we lock and have signed nothing, so our leg is
+    // absent without reading it; so is, as far as a maker's first decision goes (lock), the taker's.
+    const fresh = this.#fresh.delete(record.id)
+    const absent: LegState = { kind: 'absent' }
     const [ownState, counterState, ownTip, otherTip] = await Promise.all([
-      this.#adapter(own).observe(own, record.startHeights[own.chain]),
-      this.#adapter(counter).observe(counter, record.startHeights[counter.chain]),
+      fresh ? absent : this.#adapter(own).observe(own, record.startHeights[own.chain]),
+      fresh && record.role === 'maker'
+        ? absent
+        : this.#adapter(counter).observe(counter, record.startHeights[counter.chain]),
       this.#tip(own.chain),
       this.#tip(counter.chain),
     ])
@@ -385,15 +421,27 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     let dropped = false
     for (const tx of txs) {
       const outcome = await this.#options.adapters[tx.chain].broadcast(tx)
-      if (outcome.kind === 'accepted') this.#note(record, `${tx.purpose} broadcast`, tx.txid, tx.chain)
+      if (outcome.kind === 'accepted') {
+        this.#note(record, `${tx.purpose} broadcast`, tx.txid, tx.chain)
+        // At once: the hint is worth most the moment the transaction is out.
+        this.emit('broadcast', record, tx)
+      }
       if (outcome.kind === 'dropped') {
         record.pending = record.pending.filter((p) => p.txid !== tx.txid)
         this.#note(record, `${tx.purpose} dropped: ${outcome.reason}`, tx.txid, tx.chain)
         dropped = true
       }
     }
-    this.#save(record, 'broadcast')
-    if (dropped) this.wake()
+    if (dropped) {
+      this.#save(record, 'broadcast')
+      this.wake()
+      return
+    }
+    // Nothing but history notes changed, and what went out is stored already (write-ahead): the notes are
+    // written with the swap's next change instead of costing a durable write of their own.
+    this.#unsaved.set(record.id, record)
+    this.#options.onPersisted?.(record, 'broadcast')
+    this.emit('update', record)
   }
 
   /**
@@ -408,6 +456,12 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
       record.pending.map(async (tx) => ({ tx, status: await this.#options.adapters[tx.chain].txStatus(tx) })),
     )
     for (const { tx, status } of checked) {
+      // A lock stays in flight until it is as deep as its leg requires: a reorg may take it off the chain
+      // until then, and then this same transaction goes out again (a newly signed one would lock twice).
+      if (status.kind === 'mined' && status.confirmations < this.#settledDepth(record, tx)) {
+        keep.push(tx)
+        continue
+      }
       if (status.kind === 'mined') {
         this.#note(record, `${tx.purpose} ${status.reverted ? 'reverted' : 'confirmed'}`, tx.txid, tx.chain)
         continue
@@ -424,6 +478,12 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     record.pending = keep
     const bumped = await this.#bumpFee(record)
     return bumped || keep.length !== before
+  }
+
+  /** Confirmations after which a mined transaction of ours is forgotten: its leg's for a lock, one for a spend. */
+  #settledDepth(record: SwapRecord, tx: SignedTx): number {
+    if (tx.purpose !== 'lock' && tx.purpose !== 'approve') return 1
+    return Math.max(1, legsOf(record).own.confirmations)
   }
 
   async #bumpFee(record: SwapRecord): Promise<boolean> {
@@ -474,6 +534,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   #save(record: SwapRecord, point: PersistPoint = 'stored'): void {
     record.updatedAt = this.#clock()
     this.#options.store.update(record)
+    this.#unsaved.delete(record.id)
     this.#options.onPersisted?.(record, point)
     this.emit('update', record)
   }

@@ -139,6 +139,26 @@ test.serial('a peer that joins late gets the full book, partial fills included',
   mesh.push(late)
 })
 
+test.serial('a nudge reaches only the peer it is sent to, within a budget of 20 at once', async (t) => {
+  const sender = mesh[6] as OrderbookNode
+  const receiver = mesh[7] as OrderbookNode
+  const bystander = mesh[8] as OrderbookNode
+  const heard: [OrderbookNode, string, string][] = []
+  for (const node of [receiver, bystander]) node.on('nudge', (peer, id) => heard.push([node, peer, id]))
+  const to = hexOf(receiver.publicKey)
+  const swapId = new Uint8Array(32).fill(0x55)
+  t.true(sender.nudge(to, MARKET, swapId))
+  await waitUntil(() => heard.length > 0, WAIT_MS, 'the nudge')
+  t.deepEqual(heard, [[receiver, hexOf(sender.publicKey), '55'.repeat(32)]])
+  t.false(sender.nudge('ab'.repeat(32), MARKET, swapId), 'no channel to an unknown peer')
+  let sent = 1
+  while (sender.nudge(to, MARKET, swapId)) sent++
+  t.true(sent >= 20 && sent <= 21, `${sent} nudges went out at once`)
+  await waitUntil(() => heard.length === sent, WAIT_MS, 'every nudge')
+  const seen = receiver.peers().find((p) => p.publicKey === hexOf(sender.publicKey))
+  t.is(seen?.misbehaviour, 0, 'nudges within the budget are no offence')
+})
+
 test.serial('a maker that closes disappears from every book', async (t) => {
   const leaving = mesh[5] as OrderbookNode
   await place(leaving)

@@ -39,6 +39,7 @@ const BYTES = new Set([
   'btcPubkey',
   'ids',
   'handshakeHash',
+  'swapId',
 ])
 const BIGINTS = new Set([
   'amount',

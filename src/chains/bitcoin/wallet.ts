@@ -341,9 +341,11 @@ export class BitcoinWallet {
    * Selects coins and signs a transaction paying `request.outputs`; does not broadcast. Nothing is
    * recorded: until `broadcast(hex)` the same coins stay available. Throws INVALID_ARGUMENT for a bad
    * request and INSUFFICIENT_FUNDS ({ needed, available }) when the spendable coins do not cover it.
+   * `maxSyncAgeMs`: the coins as a sync started at most this long ago saw them will do (default 0: sync now);
+   * coins received since may be missing, nothing else (the wallet records its own spends when it broadcasts).
    */
-  async send(request: SendRequest): Promise<SignedSend> {
-    const requestedAt = performance.now()
+  async send(request: SendRequest, options: { maxSyncAgeMs?: number } = {}): Promise<SignedSend> {
+    const requestedAt = performance.now() - (options.maxSyncAgeMs ?? 0)
     return await this.whenOpen(() => this.sendNow(request, requestedAt))
   }
 

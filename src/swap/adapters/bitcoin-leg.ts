@@ -27,6 +27,14 @@ import type {
 import { classifyRejection } from './bitcoin-rejections.js'
 import { BitcoinChainWatcher, type ChainSnapshot, type WatchedOutput } from './bitcoin-watcher.js'
 
+/**
+ * How old the wallet's last sync may be for a lock's coin selection, ms. The take's funds check synced it a
+ * moment ago; only coins received since can be missing, so a shortfall syncs and selects again.
+ */
+const LOCK_SYNC_AGE_MS = 1000
+/** How long the node's fee estimate is reused, ms: it moves with blocks; a claim should not wait on it. */
+const FEE_ESTIMATE_AGE_MS = 1000
+
 export interface BitcoinLegAdapterOptions {
   wallet: BitcoinWallet
   rpc: BitcoinRpc
@@ -50,6 +58,8 @@ export class BitcoinLegAdapter implements LegAdapter {
   private readonly unbroadcastLocks = new Map<string, { tag: string; change: bigint }>()
   /** signLock calls, one at a time: coin selection and reservation must not interleave. */
   private signing: Promise<unknown> = Promise.resolve()
+  /** The node's last fee estimate, sat/vB, and when it was asked for (performance.now()). */
+  private feeEstimate: { rate: bigint; at: number } | null = null
 
   constructor(options: BitcoinLegAdapterOptions) {
     this.wallet = options.wallet
@@ -100,9 +110,14 @@ export class BitcoinLegAdapter implements LegAdapter {
     const htlc = this.htlcOf(leg)
     this.assertOurKey(leg.sender.btcPubkey, keyIndex, 'sender')
     const run = this.signing.then(async () => {
-      const signed = await this.wallet.send({
-        outputs: [{ scriptPubKey: htlc.scriptPubKey, amount: leg.amount }],
-      })
+      const outputs = [{ scriptPubKey: htlc.scriptPubKey, amount: leg.amount }]
+      const request = { outputs, feeRate: await this.feeRate() }
+      const signed = await this.wallet
+        .send(request, { maxSyncAgeMs: LOCK_SYNC_AGE_MS })
+        .catch(async (error: unknown) => {
+          if (!isSwarmswapError(error, 'INSUFFICIENT_FUNDS')) throw error
+          return await this.wallet.send(request)
+        })
       const tag = `swarmswap-lock:${signed.txid}`
       await this.wallet.reserve(signed.inputs, tag)
       const change = signed.outputs.reduce((sum, out) => (out.change ? sum + out.amount : sum), 0n)
@@ -129,7 +144,7 @@ export class BitcoinLegAdapter implements LegAdapter {
   ): Promise<SignedTx> {
     const htlc = this.htlcOf(leg)
     this.assertOurKey(leg.recipient.btcPubkey, keyIndex, 'recipient')
-    const rate = feeRate ?? (await this.wallet.feeRate())
+    const rate = feeRate ?? (await this.feeRate())
     const signed = buildClaimTx({
       ...this.spendParams(leg, ref, htlc, rate),
       preimage,
@@ -148,7 +163,7 @@ export class BitcoinLegAdapter implements LegAdapter {
   async signRefund(leg: LegTerms, ref: LockRef, keyIndex: number, feeRate?: bigint): Promise<SignedTx> {
     const htlc = this.htlcOf(leg)
     this.assertOurKey(leg.sender.btcPubkey, keyIndex, 'sender')
-    const rate = feeRate ?? (await this.wallet.feeRate())
+    const rate = feeRate ?? (await this.feeRate())
     const signed = buildRefundTx({
       ...this.spendParams(leg, ref, htlc, rate),
       refundKey: this.wallet.swapKey(keyIndex).signer,
@@ -195,8 +210,14 @@ export class BitcoinLegAdapter implements LegAdapter {
     return { kind: 'unknown' }
   }
 
-  feeRate(): Promise<bigint> {
-    return this.wallet.feeRate()
+  /** The wallet's fee rate (the node's estimate), read at most every FEE_ESTIMATE_AGE_MS. */
+  async feeRate(): Promise<bigint> {
+    const known = this.feeEstimate
+    if (known !== null && performance.now() - known.at < FEE_ESTIMATE_AGE_MS) return known.rate
+    const at = performance.now()
+    const rate = await this.wallet.feeRate()
+    this.feeEstimate = { rate, at }
+    return rate
   }
 
   async partyKey(keyIndex: number): Promise<{ btcPubkey: Uint8Array }> {
