@@ -72,6 +72,8 @@ interface RawChannel {
   connection: SwarmConnection
   message: ProtomuxMessage<Uint8Array>
   opened: boolean
+  /** The connection's hello channel (its one message type), once open. */
+  hello?: ProtomuxMessage<Uint8Array>
 }
 
 export interface RawPeerOptions {
@@ -139,15 +141,29 @@ export class RawPeer {
     this.sendRaw(publicKeyHex, encodeMessage(message))
   }
 
+  /** Sends raw bytes on the hello channel of the connection to this node; false (nothing sent) until it is open. */
+  sendHello(publicKeyHex: string, bytes: Uint8Array): boolean {
+    const hello = this.channel(publicKeyHex)?.hello
+    if (hello === undefined) return false
+    // send()'s own result is the stream's backpressure (false for a large frame), not whether it went out.
+    hello.send(bytes)
+    return true
+  }
+
   async close(): Promise<void> {
     for (const connection of this.swarm.connections) connection.destroy()
     await this.swarm.destroy()
   }
 
   /** Opens the hello channel and answers its pings with pongs, up to the configured number. */
-  #answerHellos(mux: Protomux): void {
+  #answerHellos(mux: Protomux, entry: RawChannel): void {
     let answered = 0
-    const hello = mux.createChannel({ protocol: HELLO_PROTOCOL })
+    const hello = mux.createChannel({
+      protocol: HELLO_PROTOCOL,
+      onopen: () => {
+        entry.hello = message
+      },
+    })
     if (hello === null) return
     const message = hello.addMessage({
       encoding: c.raw,
@@ -165,7 +181,6 @@ export class RawPeer {
     connection.on('error', () => {})
     const remote = connection.remotePublicKey.toString('hex')
     const mux = Protomux.from(connection)
-    this.#answerHellos(mux)
     const channel = mux.createChannel<Uint8Array>({
       protocol: PROTOCOL_NAME,
       id: channelId(this.market),
@@ -185,6 +200,7 @@ export class RawPeer {
     })
     const entry: RawChannel = { connection, message, opened: false }
     this.channels.set(remote, entry)
+    this.#answerHellos(mux, entry)
     connection.once('close', () => this.closes.set(remote, (this.closes.get(remote) ?? 0) + 1))
     channel.open(this.handshake)
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateMnemonic } from '@scure/bip39'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
-import { RegtestEnv } from '../../regtest/env.js'
+import { RegtestEnv, type RegtestEnvOptions } from '../../regtest/env.js'
 import { BitcoinRpc } from '../../src/chains/bitcoin/rpc.js'
 import { parseTransaction } from '../../src/chains/bitcoin/transaction.js'
 import { Erc20 } from '../../src/chains/evm/token.js'
@@ -35,9 +35,14 @@ export interface TraderFunds {
  * with its own data dir and mnemonic. `close()` stops every trader and process.
  */
 export class SwapScene {
-  readonly env = new RegtestEnv({ ports: 'free' })
+  readonly env: RegtestEnv
   readonly traders: TradingNode[] = []
   #root: string | null = null
+
+  /** `env`: options of the regtest environment beyond free ports (for example manual Bitcoin mining). */
+  constructor(env: Omit<RegtestEnvOptions, 'ports'> = {}) {
+    this.env = new RegtestEnv({ ...env, ports: 'free' })
+  }
 
   async ready(): Promise<void> {
     await this.env.ready()
