@@ -280,70 +280,61 @@ function assertFrozen(t: ExecutionContext, logs: OutageLog[], who: string[]): vo
   })
 }
 
-test.serial('Bitcoin RPC unreachable mid-swap, for the maker and then for both', async (t) => {
-  await faultCase(t, 'chain', async () => {
+/** Per chain: which way the maker trades so that its claim is on that chain, and how a claim is seen mined. */
+const OUTAGES = [
+  {
+    chain: 'Bitcoin',
     // The maker locks ETH, the taker BTC; the maker's BTC claim reveals the secret to the taker.
-    const d = await deal('btc-rpc', 'buy')
-    const { maker, taker } = d
-    // The maker's Bitcoin node goes away once its lock is out; its lock confirms and the taker locks meanwhile.
-    const waiting = new Outage(maker, lastNote('lock broadcast'), [{ trader: maker, proxy: maker.bitcoin }])
-    // As the maker broadcasts its claim, the node takes it but the reply is lost; the taker's node is away too.
-    const claiming = new Outage(maker, reached('claim-signed'), [
-      { trader: maker, proxy: maker.bitcoin, loseReplyTo: 'sendrawtransaction' },
-      { trader: taker, proxy: taker.bitcoin },
-    ])
-    const swap = await d.take()
-
-    await waiting.down
-    await taker.node.engine.waitFor(swap.id, reached('locked'), SWAP_TIMEOUT_MS)
-    await sleep(OUTAGE_HOLD_MS)
-    assertFrozen(t, waiting.end(), ['the maker'])
-
-    await claiming.down
-    const claim = maker.node.engine.get(swap.id)?.pending.find((tx) => tx.purpose === 'claim')
-    if (claim === undefined) throw new Error('no claim pending')
-    await until('the claim is mined', async () => (await bitcoinConfirmations(claim.txid)) >= 1)
-    await sleep(OUTAGE_HOLD_MS)
-    assertFrozen(t, claiming.end(), ['the maker', 'the taker'])
-
-    const lost = await bothComplete(t, d, swap.id)
-    const m = maker.node.engine.get(swap.id)
-    t.deepEqual(m && [...signedOf(m, 'claim')], [claim.txid], 'the claim that got through is the only one')
-    return { fundsLost: lost }
-  })
-})
-
-test.serial('EVM RPC unreachable mid-swap, for the maker and then for both', async (t) => {
-  await faultCase(t, 'chain', async () => {
+    side: 'buy',
+    proxy: (trader: ProxiedTrader) => trader.bitcoin,
+    sendMethod: 'sendrawtransaction',
+    mined: async (txid: string) => (await bitcoinConfirmations(txid)) >= 1,
+  },
+  {
+    chain: 'EVM',
     // The maker locks BTC, the taker ETH; the maker's ETH claim reveals the secret to the taker.
-    const d = await deal('evm-rpc', 'sell')
-    const { maker, taker } = d
-    const waiting = new Outage(maker, lastNote('lock broadcast'), [{ trader: maker, proxy: maker.evm }])
-    const claiming = new Outage(maker, reached('claim-signed'), [
-      { trader: maker, proxy: maker.evm, loseReplyTo: 'eth_sendRawTransaction' },
-      { trader: taker, proxy: taker.evm },
-    ])
-    const swap = await d.take()
+    side: 'sell',
+    proxy: (trader: ProxiedTrader) => trader.evm,
+    sendMethod: 'eth_sendRawTransaction',
+    mined: async (txid: string) => (await scene.control.evmProvider.getTransactionReceipt(txid)) !== null,
+  },
+] as const
 
-    await waiting.down
-    await taker.node.engine.waitFor(swap.id, reached('locked'), SWAP_TIMEOUT_MS)
-    await sleep(OUTAGE_HOLD_MS)
-    assertFrozen(t, waiting.end(), ['the maker'])
+for (const outage of OUTAGES) {
+  test.serial(`${outage.chain} RPC unreachable mid-swap, for the maker and then for both`, async (t) => {
+    await faultCase(t, 'chain', async () => {
+      const d = await deal(`${outage.chain.toLowerCase()}-rpc`, outage.side)
+      const { maker, taker } = d
+      // The maker's node goes away once its lock is out; its lock confirms and the taker locks meanwhile.
+      const waiting = new Outage(maker, lastNote('lock broadcast'), [
+        { trader: maker, proxy: outage.proxy(maker) },
+      ])
+      // As the maker broadcasts its claim, the node takes it but the reply is lost; the taker's node is away too.
+      const claiming = new Outage(maker, reached('claim-signed'), [
+        { trader: maker, proxy: outage.proxy(maker), loseReplyTo: outage.sendMethod },
+        { trader: taker, proxy: outage.proxy(taker) },
+      ])
+      const swap = await d.take()
 
-    await claiming.down
-    const claim = maker.node.engine.get(swap.id)?.pending.find((tx) => tx.purpose === 'claim')
-    if (claim === undefined) throw new Error('no claim pending')
-    const provider = scene.control.evmProvider
-    await until('the claim is mined', async () => (await provider.getTransactionReceipt(claim.txid)) !== null)
-    await sleep(OUTAGE_HOLD_MS)
-    assertFrozen(t, claiming.end(), ['the maker', 'the taker'])
+      await waiting.down
+      await taker.node.engine.waitFor(swap.id, reached('locked'), SWAP_TIMEOUT_MS)
+      await sleep(OUTAGE_HOLD_MS)
+      assertFrozen(t, waiting.end(), ['the maker'])
 
-    const lost = await bothComplete(t, d, swap.id)
-    const m = maker.node.engine.get(swap.id)
-    t.deepEqual(m && [...signedOf(m, 'claim')], [claim.txid], 'the claim that got through is the only one')
-    return { fundsLost: lost }
+      await claiming.down
+      const claim = maker.node.engine.get(swap.id)?.pending.find((tx) => tx.purpose === 'claim')
+      if (claim === undefined) throw new Error('no claim pending')
+      await until('the claim is mined', () => outage.mined(claim.txid))
+      await sleep(OUTAGE_HOLD_MS)
+      assertFrozen(t, claiming.end(), ['the maker', 'the taker'])
+
+      const lost = await bothComplete(t, d, swap.id)
+      const m = maker.node.engine.get(swap.id)
+      t.deepEqual(m && [...signedOf(m, 'claim')], [claim.txid], 'the claim that got through is the only one')
+      return { fundsLost: lost }
+    })
   })
-})
+}
 
 /** The lock of `role`'s leg as the trader `by` found it on chain. */
 const lockOf = (by: ProxiedTrader, id: string, role: 'maker' | 'taker') =>
