@@ -163,6 +163,7 @@ export class Trader {
           }
         },
         release: () => committed(),
+        ...(decision.sent === undefined ? {} : { sent: decision.sent }),
       }
     })
     this.#answering = answer.then(
@@ -221,8 +222,13 @@ export class Trader {
       now: this.#clock(),
     })
     // Stored when the terms go out, not before: a take the node drops afterwards must never be locked for.
-    // A crash between storing and sending costs nothing: the taker only ever locks after our lock.
-    return { accept: terms, commit: () => engine.create(record) }
+    // A crash between storing and sending costs nothing: the taker only ever locks after our lock. The engine
+    // starts on it once the terms have left, so a crash right after our lock did not stop them on the way.
+    return {
+      accept: terms,
+      commit: () => engine.create(record, { held: true }),
+      sent: () => engine.start(record.id),
+    }
   }
 
   /**

@@ -38,9 +38,11 @@ export interface IncomingTake {
  * handler stores its side of the trade there, so a trade is recorded exactly when its terms go out.
  * `release` runs instead when the node drops the acceptance (the order changed meanwhile, the taker left or
  * was banned, the terms do not sign), so a handler that holds anything for the take lets go at once.
+ * `sent` runs after a committed acceptance was handed to the connection (or the connection went first): a
+ * handler starts acting on the trade then, not before its terms can have left.
  */
 export type TakeDecision =
-  | { accept: TakeTerms; commit?: () => void; release?: () => void }
+  | { accept: TakeTerms; commit?: () => void; release?: () => void; sent?: () => void }
   | { refuse: string }
 export type TakeHandler = (take: IncomingTake) => Promise<TakeDecision>
 
@@ -122,7 +124,7 @@ export class TakeAnswerer {
     if (response !== null) peer.send(market, response)
   }
 
-  /** The answer to send; null when the taker is gone (nothing was filled). */
+  /** The refusal to send; null when nothing is left to send (the acceptance went out, or the taker is gone). */
   async #decide(
     peer: Peer,
     market: Market,
@@ -175,10 +177,16 @@ export class TakeAnswerer {
         return refuse('policy')
       }
       committed = true
-      await this.#host.fill(orderHex, request.amount)
-      return acceptance
+      try {
+        await this.#host.fill(orderHex, request.amount)
+        peer.send(market, acceptance)
+      } finally {
+        // The trade is stored: it must be driven now whatever happened to the answer.
+        runHook(decision.sent)
+      }
+      return null
     } finally {
-      if (!committed) release(decision.release)
+      if (!committed) runHook(decision.release)
     }
   }
 
@@ -243,8 +251,8 @@ export class TakeAnswerer {
   }
 }
 
-/** Runs a handler's release hook; what it throws is its own affair, the take is answered regardless. */
-function release(hook: (() => void) | undefined): void {
+/** Runs a handler's release or sent hook; what it throws is its own affair, the take is answered regardless. */
+function runHook(hook: (() => void) | undefined): void {
   try {
     hook?.()
   } catch (error) {

@@ -81,6 +81,8 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   #tipsAt = 0
   #lastRound = 0
   #woken = false
+  /** Swaps created held: not ticked until start(id). */
+  readonly #held = new Set<string>()
   /** Swaps created here and not stepped yet: nothing of ours can be on chain for them (see #step). */
   readonly #fresh = new Set<string>()
   /** Swap id -> its record whose last change (a broadcast's history notes) waits for its next write. */
@@ -120,14 +122,23 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     await Promise.allSettled([...this.#running.values()])
   }
 
-  /** Stores a new swap (status 'negotiated') and starts driving it. */
-  create(record: SwapRecord): void {
+  /**
+   * Stores a new swap (status 'negotiated') and starts driving it; `held`: not before start(id) (in this
+   * process: a restarted engine drives every stored swap).
+   */
+  create(record: SwapRecord, options: { held?: boolean } = {}): void {
     if (this.#closed) throw new SwarmswapError('CLOSED', 'the swap engine was closed')
     this.#options.store.insert(record)
     if (record.status === 'negotiated' && record.pending.length === 0) this.#fresh.add(record.id)
+    if (options.held === true) this.#held.add(record.id)
     this.#options.onPersisted?.(record, 'stored')
     this.emit('update', record)
-    this.wake()
+    if (options.held !== true) this.wake()
+  }
+
+  /** Starts driving a swap created held. */
+  start(id: string): void {
+    if (this.#held.delete(id)) this.wake(id)
   }
 
   get(id: string): SwapRecord | undefined {
@@ -288,6 +299,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   }
 
   async #tick(id: string): Promise<void> {
+    if (this.#held.has(id)) return
     for (let step = 0; step < MAX_STEPS_PER_TICK && !this.#closed; step++) {
       const record = this.#unsaved.get(id) ?? this.#options.store.get(id)
       if (!record || FINAL_STATUSES.has(record.status)) return

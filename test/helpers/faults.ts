@@ -81,13 +81,19 @@ export function expectedReading(
   return { kind: 'absent' }
 }
 
-/** Signs and broadcasts a lock of `leg` from `node`'s wallet, bypassing its engine. */
+/** Signs and broadcasts a lock of `leg` from `node`'s wallet, bypassing its engine; resolves once it is mined. */
 export async function lockByHand(node: TradingNode, leg: LegTerms, keyIndex: number): Promise<void> {
   const adapter = leg.chain === 'bitcoin' ? node.bitcoin : node.evm
   for (const tx of await adapter.signLock(leg, keyIndex)) {
     const outcome = await adapter.broadcast(tx)
     if (outcome.kind !== 'accepted')
       throw new Error(`hand lock ${tx.purpose} ${outcome.kind}: ${outcome.reason}`)
+    // Resolves once mined (automine), so what the test reads next sees the lock on chain.
+    const deadline = Date.now() + 30_000
+    while ((await adapter.txStatus(tx)).kind !== 'mined') {
+      if (Date.now() > deadline) throw new Error(`hand lock ${tx.purpose} ${tx.txid} not mined in 30 s`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
   }
 }
 
