@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { Wallet } from 'ethers'
 import { ECPair } from '../../src/chains/bitcoin/ecc.js'
-import { quoteForBase } from '../../src/orderbook/order.js'
 import type { Market, SignedOrder } from '../../src/orderbook/types.js'
 import type { PartyKeys, TakeTerms, WireMessage } from '../../src/p2p/messages.js'
 import { decodeMessage } from '../../src/p2p/wire.js'
 import type { TakeBinding, TakeRequest, TakeResponse } from '../../src/p2p/wire-take.js'
 import { offerDeadlines, type TimelockPolicy } from '../../src/swap/policy.js'
-import { hashlockOf } from '../../src/swap/secret.js'
+import { honestTermsFor } from './orders.js'
 import { hexOf, RawPeer, type RawPeerOptions, waitUntil } from './p2p.js'
 import type { SwapScene } from './traders.js'
 
@@ -109,17 +108,7 @@ export function honestTerms(
   policy: TimelockPolicy,
   now: number,
 ): TakeTerms {
-  return {
-    orderId: order.id,
-    baseAmount: request.amount,
-    quoteAmount: quoteForBase(order, request.amount),
-    hashlock: hashlockOf(Uint8Array.from(randomBytes(32))),
-    ...offerDeadlines(policy, now),
-    maker,
-    taker: request.taker,
-    btcConfirmations: 1,
-    evmConfirmations: 1,
-  }
+  return honestTermsFor({ order, request }, maker, offerDeadlines(policy, now))
 }
 
 /** Sends raw bytes on the hello channel of the raw peer's connection to the node, once that channel is open. */

@@ -3,11 +3,11 @@ import test, { type ExecutionContext } from 'ava'
 import { isSwarmswapError } from '../../src/errors.js'
 import { marketId } from '../../src/orderbook/market.js'
 import type { OrderbookNode } from '../../src/orderbook/node.js'
-import { orderIdHex, quoteForBase } from '../../src/orderbook/order.js'
+import { orderIdHex } from '../../src/orderbook/order.js'
 import type { IncomingTake, TakeDecision } from '../../src/orderbook/take-maker.js'
 import type { SignedOrder } from '../../src/orderbook/types.js'
-import type { PartyKeys, TakeTerms } from '../../src/p2p/messages.js'
 import { signTakeRequest } from '../../src/p2p/wire-take.js'
+import { honestTermsFor, testPartyKeys } from '../helpers/orders.js'
 import { hexOf, REGTEST_BTC_ETH as MARKET, P2pScene, waitUntil } from '../helpers/p2p.js'
 
 // A maker's handler learns exactly once what became of its acceptance: committed (sent) or released (dropped).
@@ -17,12 +17,8 @@ let maker: OrderbookNode
 let taker: OrderbookNode
 let makerKey: string
 
-const keys = (prefix: number, fill: number): PartyKeys => ({
-  btcPubkey: Uint8Array.of(prefix, ...new Uint8Array(32).fill(fill)),
-  evmAddress: `0x${fill.toString(16).padStart(2, '0').repeat(20)}`,
-})
-const MAKER_KEYS = keys(0x02, 0x11)
-const TAKER_KEYS = keys(0x03, 0x22)
+const MAKER_KEYS = testPartyKeys(0x02, 0x11)
+const TAKER_KEYS = testPartyKeys(0x03, 0x22)
 
 test.before(async () => {
   await scene.ready()
@@ -38,21 +34,7 @@ test.before(async () => {
 })
 test.after.always(() => scene.close())
 
-function termsFor(take: IncomingTake): TakeTerms {
-  const now = Math.floor(Date.now() / 1000)
-  return {
-    orderId: take.order.id,
-    baseAmount: take.request.amount,
-    quoteAmount: quoteForBase(take.order, take.request.amount),
-    hashlock: new Uint8Array(randomBytes(32)),
-    makerDeadline: now + 7200,
-    takerDeadline: now + 3600,
-    maker: MAKER_KEYS,
-    taker: take.request.taker,
-    btcConfirmations: 1,
-    evmConfirmations: 1,
-  }
-}
+const termsFor = (take: IncomingTake) => honestTermsFor(take, MAKER_KEYS)
 
 async function placeSeen(): Promise<SignedOrder> {
   const order = await maker.place({

@@ -4,10 +4,10 @@ import test, { type ExecutionContext } from 'ava'
 import { isSwarmswapError } from '../../src/errors.js'
 import { marketId } from '../../src/orderbook/market.js'
 import type { OrderbookNode } from '../../src/orderbook/node.js'
-import { createOrder, orderIdHex, quoteForBase } from '../../src/orderbook/order.js'
+import { createOrder, orderIdHex } from '../../src/orderbook/order.js'
 import type { IncomingTake, TakeDecision } from '../../src/orderbook/take-maker.js'
 import type { SignedOrder } from '../../src/orderbook/types.js'
-import type { PartyKeys, TakeTerms, WireMessage } from '../../src/p2p/messages.js'
+import type { TakeTerms, WireMessage } from '../../src/p2p/messages.js'
 import { decodeMessage } from '../../src/p2p/wire.js'
 import {
   acceptTakeRequest,
@@ -18,6 +18,7 @@ import {
   verifyTakeAcceptance,
   verifyTakeRequest,
 } from '../../src/p2p/wire-take.js'
+import { honestTermsFor, testPartyKeys } from '../helpers/orders.js'
 import { hexOf, REGTEST_BTC_ETH as MARKET, P2pScene, type RawPeer, waitUntil } from '../helpers/p2p.js'
 
 // A maker node and a taker node on a local DHT; raw peers play the parts an honest node cannot.
@@ -27,14 +28,8 @@ let maker: OrderbookNode
 let taker: OrderbookNode
 let makerKey: string
 
-const MAKER_KEYS: PartyKeys = { btcPubkey: keyOf(0x02, 7), evmAddress: `0x${'11'.repeat(20)}` }
-const TAKER_KEYS: PartyKeys = { btcPubkey: keyOf(0x03, 9), evmAddress: `0x${'22'.repeat(20)}` }
-
-function keyOf(prefix: number, fill: number): Uint8Array {
-  const key = new Uint8Array(33).fill(fill)
-  key[0] = prefix
-  return key
-}
+const MAKER_KEYS = testPartyKeys(0x02, 0x11)
+const TAKER_KEYS = testPartyKeys(0x03, 0x22)
 
 /** What the maker's handler decides; each test sets its own. */
 let decide: (take: IncomingTake) => Promise<TakeDecision>
@@ -62,22 +57,7 @@ function channelTo(node: OrderbookNode, keyHex: string): boolean {
   return node.peers().some((p) => p.publicKey === keyHex && p.markets.includes(marketId(MARKET)))
 }
 
-/** Terms an honest maker offers for the take. */
-function termsFor(take: Pick<IncomingTake, 'order' | 'request'>): TakeTerms {
-  const now = Math.floor(Date.now() / 1000)
-  return {
-    orderId: take.order.id,
-    baseAmount: take.request.amount,
-    quoteAmount: quoteForBase(take.order, take.request.amount),
-    hashlock: new Uint8Array(randomBytes(32)),
-    makerDeadline: now + 7200,
-    takerDeadline: now + 3600,
-    maker: MAKER_KEYS,
-    taker: take.request.taker,
-    btcConfirmations: 1,
-    evmConfirmations: 1,
-  }
-}
+const termsFor = (take: Pick<IncomingTake, 'order' | 'request'>) => honestTermsFor(take, MAKER_KEYS)
 
 /** Places an order at the maker and waits until the taker's book shows it. */
 async function placeSeen(
