@@ -340,97 +340,94 @@ for (const outage of OUTAGES) {
 const lockOf = (by: ProxiedTrader, id: string, role: 'maker' | 'taker') =>
   by.node.engine.get(id)?.[role === 'maker' ? 'makerLock' : 'takerLock']
 
-test.serial(
-  'Bitcoin lock reorganised out below its confirmations: the taker waits, the swap completes',
-  async (t) => {
-    await faultCase(t, 'chain', async () => {
-      // Two Bitcoin confirmations required: the maker's BTC lock at depth 1 is not enough for the taker.
-      const d = await deal('btc-reorg', 'sell', { both: { confirmations: { bitcoin: 2, evm: 1 } } })
-      const { maker, taker } = d
-      const rpc = scene.control.bitcoinRpc
-      const swap = await d.take()
-
-      await until('the maker lock is mined', async () => {
-        const lock = lockOf(maker, swap.id, 'maker')
-        return lock !== undefined && (await bitcoinConfirmations(lock.txid)) === 1
-      })
-      const lock = lockOf(maker, swap.id, 'maker')
-      if (lock === undefined) throw new Error('no maker lock')
-      await until('the taker sees the lock', async () => lockOf(taker, swap.id, 'maker') !== undefined)
-      await sleep(500)
-      t.is(taker.node.engine.get(swap.id)?.status, 'negotiated', 'one confirmation of two: the taker waits')
-
-      // The block is reorganised away; the lock is back in the mempool and nothing confirms it for a while.
+/**
+ * Per chain: the maker's side that puts its lock there, two confirmations required there, how a transaction
+ * is seen mined, how the lock's block is taken away (with what then holds no block), and how mining goes on.
+ */
+const REORGS = [
+  {
+    chain: 'Bitcoin',
+    side: 'sell',
+    confirmations: { bitcoin: 2, evm: 1 },
+    mined: async (txid: string) => (await bitcoinConfirmations(txid)) >= 1,
+    // The lock's block is invalidated: the lock is back in the mempool, and nothing confirms it for a while.
+    reorgOut: async (t: ExecutionContext, txid: string) => {
       await mining().pause()
-      try {
-        const { blockHash } = await rpc.getRawTransaction(lock.txid)
-        if (blockHash === undefined) throw new Error('the lock has no block')
-        await rpc.invalidateBlock(blockHash)
-        t.is(await bitcoinConfirmations(lock.txid), 0, 'the lock is back in the mempool')
-        await sleep(REORG_HOLD_MS)
-        const k = taker.node.engine.get(swap.id)
-        t.is(k?.status, 'negotiated', 'the taker does not lock against a lock that is off the chain')
-        t.is(k && signedOf(k, 'lock').size, 0, 'the taker signed nothing')
-        const m = maker.node.engine.get(swap.id)
-        t.is(m?.status, 'lock-signed', 'the maker waits for its lock to confirm')
-        t.deepEqual(m && [...signedOf(m, 'lock')], [lock.txid], 'the maker signed no second lock')
-      } finally {
-        mining().resume()
-      }
-      await until('the lock is mined again', async () => (await bitcoinConfirmations(lock.txid)) >= 1)
+      const { blockHash } = await scene.control.bitcoinRpc.getRawTransaction(txid)
+      if (blockHash === undefined) throw new Error('the lock has no block')
+      await scene.control.bitcoinRpc.invalidateBlock(blockHash)
+      t.is(await bitcoinConfirmations(txid), 0, 'the lock is back in the mempool')
+    },
+    resume: async () => mining().resume(),
+    mineOne: async () => {
       await scene.control.mineBitcoin(1)
-      return { fundsLost: await bothComplete(t, d, swap.id) }
-    })
+    },
   },
-)
-
-test.serial(
-  'EVM lock reorganised out below its confirmations: the taker waits, the swap completes',
-  async (t) => {
-    await faultCase(t, 'chain', async () => {
-      // Two EVM confirmations required: the maker's ETH lock at depth 1 is not enough for the taker.
-      const d = await deal('evm-reorg', 'buy', { both: { confirmations: { bitcoin: 1, evm: 2 } } })
-      const { maker, taker } = d
+  {
+    chain: 'EVM',
+    side: 'buy',
+    confirmations: { bitcoin: 1, evm: 2 },
+    mined: async (txid: string) => (await scene.control.evmProvider.getTransactionReceipt(txid)) !== null,
+    // The blocks from the lock's up are replaced by empty ones: the lock is gone, from the pool too.
+    reorgOut: async (t: ExecutionContext, txid: string) => {
       const provider = scene.control.evmProvider
-      const swap = await d.take()
-
-      await until('the maker lock is mined', async () => {
-        const lock = lockOf(maker, swap.id, 'maker')
-        return lock !== undefined && (await provider.getTransactionReceipt(lock.txid)) !== null
-      })
-      const lock = lockOf(maker, swap.id, 'maker')
-      if (lock === undefined) throw new Error('no maker lock')
-      await until('the taker sees the lock', async () => lockOf(taker, swap.id, 'maker') !== undefined)
-      await sleep(500)
-      t.is(taker.node.engine.get(swap.id)?.status, 'negotiated', 'one confirmation of two: the taker waits')
-
-      // The blocks from the lock's up are replaced by empty ones: the lock is gone, from the pool too.
-      const receipt = await provider.getTransactionReceipt(lock.txid)
+      const receipt = await provider.getTransactionReceipt(txid)
       if (receipt === null) throw new Error('the lock has no receipt')
       await provider.send('evm_setAutomine', [false])
-      try {
-        await provider.send('anvil_reorg', [(await provider.getBlockNumber()) - receipt.blockNumber + 1, []])
-        t.is(await provider.getTransactionReceipt(lock.txid), null, 'the lock is off the chain')
-        await sleep(REORG_HOLD_MS)
-        const k = taker.node.engine.get(swap.id)
-        t.is(k?.status, 'negotiated', 'the taker does not lock against a lock that is off the chain')
-        t.is(k && signedOf(k, 'lock').size, 0, 'the taker signed nothing')
-        const m = maker.node.engine.get(swap.id)
-        t.is(m?.status, 'lock-signed', 'the maker waits for its lock to confirm')
-        t.deepEqual(m && [...signedOf(m, 'lock')], [lock.txid], 'the maker signed no second lock')
-      } finally {
-        // Automine mines what waits in the pool (the lock, if the maker sent it again).
-        await provider.send('evm_setAutomine', [true])
-      }
-      await until(
-        'the lock is mined again',
-        async () => (await provider.getTransactionReceipt(lock.txid)) !== null,
-      )
-      await provider.send('evm_mine', [])
-      return { fundsLost: await bothComplete(t, d, swap.id) }
-    })
+      await provider.send('anvil_reorg', [(await provider.getBlockNumber()) - receipt.blockNumber + 1, []])
+      t.is(await provider.getTransactionReceipt(txid), null, 'the lock is off the chain')
+    },
+    // Automine mines what waits in the pool (the lock, if the maker sent it again).
+    resume: async () => {
+      await scene.control.evmProvider.send('evm_setAutomine', [true])
+    },
+    mineOne: async () => {
+      await scene.control.evmProvider.send('evm_mine', [])
+    },
   },
-)
+] as const
+
+for (const reorg of REORGS) {
+  test.serial(
+    `${reorg.chain} lock reorganised out below its confirmations: the taker waits, the swap completes`,
+    async (t) => {
+      await faultCase(t, 'chain', async () => {
+        // Two confirmations required: the maker's lock at depth 1 is not enough for the taker.
+        const d = await deal(`${reorg.chain.toLowerCase()}-reorg`, reorg.side, {
+          both: { confirmations: reorg.confirmations },
+        })
+        const { maker, taker } = d
+        const swap = await d.take()
+
+        await until('the maker lock is mined', async () => {
+          const lock = lockOf(maker, swap.id, 'maker')
+          return lock !== undefined && (await reorg.mined(lock.txid))
+        })
+        const lock = lockOf(maker, swap.id, 'maker')
+        if (lock === undefined) throw new Error('no maker lock')
+        await until('the taker sees the lock', async () => lockOf(taker, swap.id, 'maker') !== undefined)
+        await sleep(500)
+        t.is(taker.node.engine.get(swap.id)?.status, 'negotiated', 'one confirmation of two: the taker waits')
+
+        try {
+          await reorg.reorgOut(t, lock.txid)
+          await sleep(REORG_HOLD_MS)
+          const k = taker.node.engine.get(swap.id)
+          t.is(k?.status, 'negotiated', 'the taker does not lock against a lock that is off the chain')
+          t.is(k && signedOf(k, 'lock').size, 0, 'the taker signed nothing')
+          const m = maker.node.engine.get(swap.id)
+          t.is(m?.status, 'lock-signed', 'the maker waits for its lock to confirm')
+          t.deepEqual(m && [...signedOf(m, 'lock')], [lock.txid], 'the maker signed no second lock')
+        } finally {
+          await reorg.resume()
+        }
+        await until('the lock is mined again', () => reorg.mined(lock.txid))
+        await reorg.mineOne()
+        return { fundsLost: await bothComplete(t, d, swap.id) }
+      })
+    },
+  )
+}
 
 /** Fee rate of a Bitcoin HTLC spend of `locked` sats, as fee and virtual size (compare by cross-multiplying). */
 function spendFee(raw: string, locked: bigint): { fee: bigint; vsize: bigint } {
