@@ -6,7 +6,7 @@ import { SwarmswapClient } from '../../src/sdk/client.js'
 import { type ApiErrorCode, isSwarmswapApiError, SwarmswapApiError } from '../../src/sdk/errors.js'
 import type { SwarmswapEvents } from '../../src/sdk/events.js'
 import { errorFromRpc } from '../../src/sdk/rpc.js'
-import { FakeDaemon, result } from './fake-daemon.js'
+import { appError, FakeDaemon, result } from './fake-daemon.js'
 
 const COOKIE = `__cookie__:${'5a'.repeat(32)}`
 
@@ -112,18 +112,7 @@ test('HTTP refusals: 401/403 are UNAUTHORIZED with the daemon’s reason, others
 
 test('an application error keeps the daemon’s code and details', async (t) => {
   const { fake, client } = await withFake(t)
-  fake.answer = () => ({
-    status: 200,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      error: {
-        code: -32000,
-        message: 'the maker refused',
-        data: { code: 'TAKE_REFUSED', details: { reason: 'gone' } },
-      },
-    }),
-  })
+  fake.answer = () => appError('the maker refused', { code: 'TAKE_REFUSED', details: { reason: 'gone' } })
   const error = await apiError(t, client.take('ab'.repeat(32)))
   t.true(isSwarmswapApiError(error, 'TAKE_REFUSED'))
   t.deepEqual(error.details, { reason: 'gone' })
@@ -212,14 +201,7 @@ test('events: typed notifications; invalid ones are error events; unknown ones a
 
 test('waitForSwap: UNREACHABLE when the daemon goes away, TIMEOUT when nothing happens', async (t) => {
   const { fake, client } = await withFake(t)
-  fake.answer = () => ({
-    status: 200,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      error: { code: -32000, message: 'no swap', data: { code: 'NOT_FOUND' } },
-    }),
-  })
+  fake.answer = () => appError('no swap', { code: 'NOT_FOUND' })
   t.is((await apiError(t, client.waitForSwap('ab'.repeat(32)))).code, 'NOT_FOUND')
 
   fake.answer = () => null

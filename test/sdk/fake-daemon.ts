@@ -54,3 +54,11 @@ export class FakeDaemon {
 export function result(value: unknown): FakeAnswer {
   return { status: 200, body: JSON.stringify({ jsonrpc: '2.0', id: 1, result: value }) }
 }
+
+/** An application error (-32000) as the daemon sends it: its message, and its code and details as data. */
+export function appError(message: string, data: { code: string; details?: unknown }): FakeAnswer {
+  return {
+    status: 200,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, error: { code: -32000, message, data } }),
+  }
+}
