@@ -154,7 +154,7 @@ export class Trader {
       if (!('accept' in decision)) return decision
       const commit = decision.commit
       return {
-        accept: decision.accept,
+        ...decision,
         commit: () => {
           try {
             commit?.()
@@ -163,7 +163,6 @@ export class Trader {
           }
         },
         release: () => committed(),
-        ...(decision.sent === undefined ? {} : { sent: decision.sent }),
       }
     })
     this.#answering = answer.then(

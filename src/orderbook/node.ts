@@ -107,8 +107,7 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
   readonly #requester = new TakeRequester({
     identity: () => this.#requireIdentity(),
     findOrder: (idHex) => this.findOrder(idHex),
-    makerPeer: (makerHex, market) =>
-      [...this.#peers].find((p) => p.remoteKeyHex === makerHex && !p.closed && p.hasChannel(market)),
+    makerPeer: (makerHex, market) => this.#channelTo(makerHex, market),
   })
   #identity: Identity | null = null
   #swarm: Swarm | null = null
@@ -292,9 +291,7 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
 
   /** One ping/pong round trip to the peer over the market's channel, ms. */
   ping(peerKeyHex: string, market: Market): Promise<number> {
-    const peer = [...this.#peers].find(
-      (p) => p.remoteKeyHex === peerKeyHex.toLowerCase() && p.hasChannel(market),
-    )
+    const peer = this.#channelTo(peerKeyHex, market)
     if (peer === undefined) {
       return Promise.reject(
         new SwarmswapError('NOT_FOUND', `no ${marketId(market)} channel to ${peerKeyHex}`),
@@ -308,8 +305,7 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
    * lock or claim). False when no channel is open or the hint budget is spent; a hint is never required.
    */
   nudge(peerKeyHex: string, market: Market, swapId: Uint8Array): boolean {
-    const key = peerKeyHex.toLowerCase()
-    const peer = [...this.#peers].find((p) => p.remoteKeyHex === key && !p.closed && p.hasChannel(market))
+    const peer = this.#channelTo(peerKeyHex, market)
     if (peer === undefined) return false
     const now = Date.now()
     let budget = this.#nudgeBudgets.get(peer)
@@ -318,6 +314,12 @@ export class OrderbookNode extends EventEmitter<OrderbookNodeEvents> {
       this.#nudgeBudgets.set(peer, budget)
     }
     return budget.take(1, now) && peer.send(market, { type: 'nudge', swapId })
+  }
+
+  /** A live connection to the peer (identity hex) whose channel of the market is open. */
+  #channelTo(peerKeyHex: string, market: Market): Peer | undefined {
+    const key = peerKeyHex.toLowerCase()
+    return [...this.#peers].find((p) => p.remoteKeyHex === key && !p.closed && p.hasChannel(market))
   }
 
   banned(): Ban[] {
