@@ -77,9 +77,8 @@ export class Peer {
   readonly #pings = new Map<bigint, PendingPing>()
   readonly #liveness: NodeJS.Timeout
   readonly #helloTimer: NodeJS.Timeout
-  /** The hello channel's one message type; it carries the connection's pings and pongs. */
+  /** The hello channel's one message type, once the channel is open; it carries the connection's pings. */
   #hello: ProtomuxMessage<Uint8Array> | null = null
-  #helloOpen = false
   /** The nonce of the first ping on the hello channel; its pong proves the remote reads this connection. */
   readonly #helloNonce = randomNonce()
   #lastHeard = Date.now()
@@ -121,12 +120,12 @@ export class Peer {
       protocol: HELLO_PROTOCOL,
       onopen: () =>
         this.#guard(() => {
-          this.#helloOpen = true
+          this.#hello = hello
           this.#sendHello({ type: 'ping', nonce: this.#helloNonce })
         }),
     })
     if (channel === null) return
-    this.#hello = channel.addMessage({
+    const hello = channel.addMessage({
       encoding: c.raw,
       onmessage: (bytes) => this.#guard(() => this.#receive(null, bytes)),
     })
@@ -134,7 +133,7 @@ export class Peer {
   }
 
   #sendHello(message: WireMessage): void {
-    if (this.#helloOpen) this.#hello?.send(encodeMessage(message))
+    this.#hello?.send(encodeMessage(message))
   }
 
   get closed(): boolean {
@@ -331,7 +330,7 @@ export class Peer {
 
   /** Pings on the hello channel; a peer silent (on every channel) for peerTimeoutMs is dropped. */
   #checkLiveness(): void {
-    if (!this.#helloOpen) {
+    if (this.#hello === null) {
       this.#lastHeard = Date.now() // the hello timer watches over a connection until its hello opens
       return
     }
