@@ -44,6 +44,20 @@ export interface RawTransaction {
   confirmations: number
 }
 
+/** See BitcoinRpc.mempoolAtTip. */
+export interface MempoolAtTip {
+  before: BlockchainInfo
+  txids: string[]
+  after: BlockchainInfo
+}
+
+/** One call of a batch: what `call` takes. */
+export interface RpcCall<T> {
+  method: string
+  params: readonly unknown[]
+  schema: z.ZodType<T>
+}
+
 export interface TxOut {
   value: bigint
   scriptPubKeyHex: string
@@ -140,44 +154,56 @@ export class BitcoinRpc {
 
   /** One JSON-RPC call; `schema` validates (and may transform) the result. */
   async call<T>(method: string, params: readonly unknown[], schema: z.ZodType<T>): Promise<T> {
-    const id = this.nextId++
-    const { status, text } = await this.post(method, JSON.stringify({ jsonrpc: '1.0', id, method, params }))
-    if (status === 401 || status === 403) {
-      throw new SwarmswapError(
-        'RPC_AUTH',
-        `${method}: the node rejected the RPC credentials (HTTP ${status})`,
-        {
-          details: { method, status },
-        },
-      )
-    }
-    const json = parseJson(text)
-    if (json === undefined && status !== 200) {
-      // e.g. 503 "Work queue depth exceeded": the node is there but its RPC server did not take the call.
-      throw new SwarmswapError('RPC_UNREACHABLE', `${method}: HTTP ${status} without a JSON-RPC reply`, {
-        details: { method, status, body: text.slice(0, 200) },
-      })
-    }
+    const request = { jsonrpc: '1.0', id: this.nextId++, method, params }
+    const { status, json, text } = await this.exchange(method, request)
     const reply = envelope.safeParse(json)
-    if (!reply.success) {
-      throw new SwarmswapError('BAD_DATA', `${method}: not a JSON-RPC reply (HTTP ${status})`, {
-        details: { method, status, body: text.slice(0, 200) },
-      })
-    }
-    const { result, error } = reply.data
-    if (error !== null) throw rpcError(method, error.code, error.message)
-    if (status !== 200) {
-      throw new SwarmswapError('BAD_DATA', `${method}: HTTP ${status} with a result and no error`, {
-        details: { method, status },
-      })
-    }
-    const parsed = schema.safeParse(result)
-    if (!parsed.success) {
-      throw new SwarmswapError('BAD_DATA', `${method}: unexpected result: ${z.prettifyError(parsed.error)}`, {
-        details: { method, issues: parsed.error.issues },
-      })
-    }
-    return parsed.data
+    if (!reply.success) throw notAReply(method, status, text)
+    return settle(method, reply.data, status, schema)
+  }
+
+  /**
+   * Several calls in one HTTP request (a JSON-RPC batch): the node runs them one after the other, in this
+   * order, and answers them together. Each result is validated like `call`'s; the first failed call's
+   * error is thrown.
+   */
+  async batch<T extends readonly unknown[]>(calls: { readonly [K in keyof T]: RpcCall<T[K]> }): Promise<T> {
+    const first = this.nextId
+    this.nextId += calls.length
+    const label = calls.map((c) => c.method).join('+')
+    const requests = calls.map((c, i) => ({
+      jsonrpc: '1.0',
+      id: first + i,
+      method: c.method,
+      params: c.params,
+    }))
+    const { status, json, text } = await this.exchange(label, requests)
+    const replies = z.array(envelope).safeParse(json)
+    if (!replies.success) throw notAReply(label, status, text)
+    const byId = new Map(replies.data.map((reply) => [reply.id, reply]))
+    const results = calls.map((c, i) => {
+      const reply = byId.get(first + i)
+      if (reply === undefined) {
+        throw new SwarmswapError('BAD_DATA', `${c.method}: no reply in the batch (HTTP ${status})`, {
+          details: { method: c.method, status },
+        })
+      }
+      return settle(c.method, reply, status, c.schema)
+    })
+    return results as unknown as T
+  }
+
+  /**
+   * The tip, the mempool's txids and the tip again, read in this order in one request. When both tips are
+   * the same block, the listing and the chain up to that block are one consistent view: nothing was mined
+   * between them, so every transaction is in one or the other (blocks are then read by hash at leisure).
+   */
+  async mempoolAtTip(): Promise<MempoolAtTip> {
+    const [before, txids, after] = await this.batch<[BlockchainInfo, string[], BlockchainInfo]>([
+      { method: 'getblockchaininfo', params: [], schema: schemas.blockchainInfo },
+      { method: 'getrawmempool', params: [false], schema: z.array(hash) },
+      { method: 'getblockchaininfo', params: [], schema: schemas.blockchainInfo },
+    ])
+    return { before, txids, after }
   }
 
   getBlockchainInfo(): Promise<BlockchainInfo> {
@@ -246,6 +272,31 @@ export class BitcoinRpc {
     await this.call('reconsiderblock', [blockHash], z.null())
   }
 
+  /** Posts a request (or batch); the parsed JSON body, after the HTTP-level failures are thrown. */
+  private async exchange(
+    method: string,
+    body: unknown,
+  ): Promise<{ status: number; json: unknown; text: string }> {
+    const { status, text } = await this.post(method, JSON.stringify(body))
+    if (status === 401 || status === 403) {
+      throw new SwarmswapError(
+        'RPC_AUTH',
+        `${method}: the node rejected the RPC credentials (HTTP ${status})`,
+        {
+          details: { method, status },
+        },
+      )
+    }
+    const json = parseJson(text)
+    if (json === undefined && status !== 200) {
+      // e.g. 503 "Work queue depth exceeded": the node is there but its RPC server did not take the call.
+      throw new SwarmswapError('RPC_UNREACHABLE', `${method}: HTTP ${status} without a JSON-RPC reply`, {
+        details: { method, status, body: text.slice(0, 200) },
+      })
+    }
+    return { status, json, text }
+  }
+
   private async post(method: string, body: string): Promise<{ status: number; text: string }> {
     const authorization = `Basic ${Buffer.from(await this.credentials()).toString('base64')}`
     try {
@@ -307,6 +358,29 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined
   }
+}
+
+function notAReply(method: string, status: number, body: string): SwarmswapError {
+  return new SwarmswapError('BAD_DATA', `${method}: not a JSON-RPC reply (HTTP ${status})`, {
+    details: { method, status, body: body.slice(0, 200) },
+  })
+}
+
+/** One reply's result, validated by `schema`; its error as a SwarmswapError. */
+function settle<T>(method: string, reply: z.infer<typeof envelope>, status: number, schema: z.ZodType<T>): T {
+  if (reply.error !== null) throw rpcError(method, reply.error.code, reply.error.message)
+  if (status !== 200) {
+    throw new SwarmswapError('BAD_DATA', `${method}: HTTP ${status} with a result and no error`, {
+      details: { method, status },
+    })
+  }
+  const parsed = schema.safeParse(reply.result)
+  if (!parsed.success) {
+    throw new SwarmswapError('BAD_DATA', `${method}: unexpected result: ${z.prettifyError(parsed.error)}`, {
+      details: { method, issues: parsed.error.issues },
+    })
+  }
+  return parsed.data
 }
 
 function rpcError(method: string, rpcCode: number, message: string): SwarmswapError {

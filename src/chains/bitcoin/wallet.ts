@@ -41,10 +41,9 @@ export type { PaymentOutput, SendOutput, SendRequest, SignedSend } from './walle
 /** The node calls the wallet makes. */
 export type WalletRpc = Pick<
   BitcoinRpc,
-  | 'getBlockchainInfo'
+  | 'mempoolAtTip'
   | 'getBlockHash'
   | 'getBlock'
-  | 'getRawMempool'
   | 'getRawTransaction'
   | 'sendRawTransaction'
   | 'estimateSmartFee'
@@ -254,9 +253,12 @@ export class BitcoinWallet {
     })
   }
 
-  /** Every unspent coin (including immature, reserved and mempool-spent ones). */
-  async listCoins(): Promise<CoinInfo[]> {
-    const requestedAt = performance.now()
+  /**
+   * Every unspent coin (including immature, reserved and mempool-spent ones). `maxSyncAgeMs` as for `send`:
+   * a sync started at most this long ago will do, so only coins received since can be missing.
+   */
+  async listCoins(options: { maxSyncAgeMs?: number } = {}): Promise<CoinInfo[]> {
+    const requestedAt = performance.now() - (options.maxSyncAgeMs ?? 0)
     return await this.whenOpen(async () => {
       await this.syncSince(requestedAt)
       return this.ledger.coins().map((coin) => {
@@ -427,21 +429,22 @@ export class BitcoinWallet {
   }
 
   private async syncOnce(): Promise<void> {
+    // A chain that grew is assumed to extend ours until a scan refutes it (see followChain).
+    let hopeful = true
     for (let attempt = 1; attempt <= SYNC_ATTEMPTS; attempt++) {
-      const before = await this.rpc.getBlockchainInfo()
-      // Blocks and mempool are read side by side: both between the two tip reads is all the check needs.
-      // Both settle before anything is thrown, so no read outlives this sync and overlaps the next.
+      // One request lists the mempool between two tip reads; blocks up to that tip are read after it, by
+      // hash. Both settle before anything is thrown, so no read outlives this sync and overlaps the next.
+      const { before, txids, after } = await this.rpc.mempoolAtTip()
       const [chain, mempool] = await Promise.allSettled([
-        this.followChain(before.blocks, before.bestBlockHash, attempt === 1),
-        this.rpc.getRawMempool().then(async (txids) => await this.readMempool(txids)),
+        this.followChain(after.blocks, after.bestBlockHash, hopeful),
+        this.readMempool(txids),
       ])
       if (chain.status === 'rejected') throw chain.reason
       if (mempool.status === 'rejected') throw mempool.reason
-      const complete = chain.value
-      const after = await this.rpc.getBlockchainInfo()
-      const reachedTip =
-        after.blocks < this.birthday || after.bestBlockHash === this.blockHashes.get(this.scanned)
-      const stable = complete && reachedTip
+      if (!chain.value) hopeful = false
+      // A transaction mined while the tip moved may be in neither the listing nor the blocks scanned.
+      const still = after.blocks < this.birthday || after.bestBlockHash === before.bestBlockHash
+      const stable = chain.value && still
       if (stable || attempt === SYNC_ATTEMPTS) {
         // Only a snapshot that matches the scanned tip may prove a broadcast transaction gone: otherwise
         // it may have just been mined into a block the wallet has not read yet.

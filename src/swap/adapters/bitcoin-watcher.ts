@@ -1,9 +1,9 @@
 /**
  * Watches the Bitcoin chain and mempool for HTLC locks and their spends, for every swap at once. Blocks are
  * read through Bitcoin Core's RPC (getblock verbosity 2), indexed once and cached by hash, so many swaps
- * observed every 100 ms cost a getblockchaininfo and a getrawmempool per refresh, not a block download. The
- * active chain is remembered height by height; a different hash at a height means a reorg, and the blocks
- * above the fork are dropped and read again.
+ * observed every 100 ms cost one request per refresh (tip, mempool listing, tip again), not a block
+ * download. The active chain is remembered height by height; a different hash at a height means a reorg,
+ * and the blocks above the fork are dropped and read again.
  *
  * Only what HTLCs need is indexed: P2WSH outputs (every HTLC lock pays one) and inputs whose witness ends in
  * a swarmswap HTLC script (every spend of an HTLC lock has one, since P2WSH commits to the script).
@@ -15,10 +15,7 @@ import { parseTransaction } from '../../chains/bitcoin/transaction.js'
 import { SwarmswapError } from '../../errors.js'
 
 /** The node calls the watcher makes. */
-export type WatcherRpc = Pick<
-  BitcoinRpc,
-  'getBlockchainInfo' | 'getBlockHash' | 'getBlock' | 'getRawMempool' | 'getRawTransaction'
->
+export type WatcherRpc = Pick<BitcoinRpc, 'mempoolAtTip' | 'getBlockHash' | 'getBlock' | 'getRawTransaction'>
 
 /** A P2WSH output; `height` null while it is in the mempool. */
 export interface WatchedOutput {
@@ -120,20 +117,22 @@ export class BitcoinChainWatcher {
   }
 
   private async refresh(fromHeight: number): Promise<ChainSnapshot> {
+    // A chain that grew is assumed to extend ours until a read refutes it (see followChain).
+    let hopeful = true
     for (let attempt = 1; attempt <= REFRESH_ATTEMPTS; attempt++) {
-      const before = await this.rpc.getBlockchainInfo()
-      // Blocks and mempool are read side by side: both between the two tip reads is all the check needs.
+      // One request lists the mempool between two tip reads: a transaction mined in between would be in
+      // neither the listing nor the blocks up to the first tip, so only a still tip makes the view whole.
+      const { before, txids, after } = await this.rpc.mempoolAtTip()
+      if (after.bestBlockHash !== before.bestBlockHash) continue
       // Both settle before anything is thrown, so no read outlives this refresh and overlaps the next.
       const [chain, mempool] = await Promise.allSettled([
-        this.followChain(before.blocks, before.bestBlockHash, fromHeight, attempt === 1),
-        this.rpc.getRawMempool().then(async (txids) => await this.readMempool(txids)),
+        this.followChain(after.blocks, after.bestBlockHash, fromHeight, hopeful),
+        this.readMempool(txids),
       ])
       if (chain.status === 'rejected') throw chain.reason
       if (mempool.status === 'rejected') throw mempool.reason
-      const followed = chain.value
-      const after = await this.rpc.getBlockchainInfo()
-      // A transaction mined between the two reads would be in neither: only a still tip proves the view whole.
-      if (followed && after.bestBlockHash === before.bestBlockHash) return this.view()
+      if (chain.value) return this.view()
+      hopeful = false
     }
     throw new SwarmswapError('TIMEOUT', `the chain tip kept moving during ${REFRESH_ATTEMPTS} refreshes`)
   }

@@ -42,6 +42,23 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/**
+ * Replies to a batch as Bitcoin Core does (HTTP 200, one reply per call, matched by id), in reverse order
+ * to show the client matches ids, not positions. `keys`: a results.json key per call, comma-separated;
+ * `error` answers that call with a JSON-RPC error, `none` leaves it without a reply.
+ */
+function batchReplies(calls: Recorded['body'][], keys: string): unknown[] {
+  const replies = keys.split(',').flatMap((key, i): unknown[] => {
+    const id = calls[i]?.id ?? null
+    if (key === 'none') return []
+    if (key === 'error') return [{ result: null, error: { code: -1, message: 'node says no' }, id }]
+    const fixture = results[key]
+    if (fixture === undefined) throw new Error(`no fixture ${key}`)
+    return [{ result: fixture.result, error: null, id }]
+  })
+  return replies.reverse()
+}
+
 test.before(async () => {
   const server = createServer(async (request, response) => {
     const body = JSON.parse(await readBody(request)) as Recorded['body']
@@ -53,6 +70,12 @@ test.before(async () => {
       body,
     })
     const [, kind, key = ''] = path.split('/')
+    if (kind === 'batch') {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(`${stringify(batchReplies(body as unknown as Recorded['body'][], key))}\n`)
+      return
+    }
     if (kind === 'hang') {
       hanging.add(response)
       return
@@ -217,6 +240,40 @@ for (const [index, failure] of failures.cases.entries()) {
     }
   })
 }
+
+test('mempoolAtTip sends the tip, mempool and tip reads as one batch, in order', async (t) => {
+  const path = '/batch/getblockchaininfo,getrawmempool,getblockchaininfo'
+  const { before, txids, after } = await client(path).mempoolAtTip()
+  t.is(before.bestBlockHash, TIP)
+  t.deepEqual(txids, [TXID])
+  t.deepEqual(after, before)
+  const sent = lastRequest(path).body as unknown as Recorded['body'][]
+  t.deepEqual(
+    sent.map(({ method, params }) => ({ method, params })),
+    [
+      { method: 'getblockchaininfo', params: [] },
+      { method: 'getrawmempool', params: [false] },
+      { method: 'getblockchaininfo', params: [] },
+    ],
+  )
+  t.is(new Set(sent.map((call) => call.id)).size, 3, 'each call has its own id')
+})
+
+test('a batch fails as its first failing call does, and when a reply is missing or invalid', async (t) => {
+  const failed = await t.throwsAsync(
+    client('/batch/getblockchaininfo,error,getblockchaininfo').mempoolAtTip(),
+  )
+  t.true(isSwarmswapError(failed, 'RPC_ERROR'))
+  t.like(isSwarmswapError(failed) ? { ...failed.details } : {}, { method: 'getrawmempool', rpcCode: -1 })
+  const missing = await t.throwsAsync(client('/batch/getblockchaininfo,getrawmempool,none').mempoolAtTip())
+  t.true(isSwarmswapError(missing, 'BAD_DATA'))
+  const invalid = await t.throwsAsync(
+    client('/batch/getblockchaininfo,getblockcount,getblockchaininfo').mempoolAtTip(),
+  )
+  t.true(isSwarmswapError(invalid, 'BAD_DATA'), 'a block count is not a mempool listing')
+  const notBatch = await t.throwsAsync(client('/ok/getblockchaininfo').mempoolAtTip())
+  t.true(isSwarmswapError(notBatch, 'BAD_DATA'), 'a single reply to a batch')
+})
 
 // Serial: other tests call the same fixture path with user/password auth, and lastRequest() reads the latest.
 test.serial('cookie auth reads the cookie file at call time', async (t) => {

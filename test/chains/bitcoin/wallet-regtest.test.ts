@@ -365,10 +365,9 @@ test.serial('a failed first sync (node unreachable) is reported and ready() can 
   let current: WalletRpc = dead
   // Switches to the live node between attempts, as a node coming up would.
   const switchable: WalletRpc = {
-    getBlockchainInfo: () => current.getBlockchainInfo(),
+    mempoolAtTip: () => current.mempoolAtTip(),
     getBlockHash: (height) => current.getBlockHash(height),
     getBlock: (hash) => current.getBlock(hash),
-    getRawMempool: () => current.getRawMempool(),
     getRawTransaction: (txid, blockHash) => current.getRawTransaction(txid, blockHash),
     sendRawTransaction: (hex) => current.sendRawTransaction(hex),
     estimateSmartFee: (target) => current.estimateSmartFee(target),
