@@ -35,6 +35,12 @@ export interface TraderOptions {
   clock?: () => number
 }
 
+/**
+ * How old a wallet view a maker's funds check may use, ms: takes arriving close together then share one read
+ * of the chain instead of each waiting for its own.
+ */
+const RECENT_FUNDS_MS = 1000
+
 /** How long an accepted take holds the answering line while the node sends it, ms. */
 const COMMIT_WAIT_MS = 2_000
 
@@ -100,11 +106,14 @@ export class Trader {
     if (!found) throw new SwarmswapError('NOT_FOUND', `order ${params.orderId} is not in any joined book`)
     assertSwappable(found.market)
     const { asset, amount } = takerSends(found.market, found.order, params.amount)
-    await this.#assertFunds(asset, amount)
     const keyIndex = store.allocateKeyIndex()
-    const taker = await this.#partyKeys(keyIndex)
     // Heights before asking: the maker may lock before its acceptance even reaches us.
-    const startHeights = (await this.#tips()).heights
+    const [, taker, tips] = await Promise.all([
+      this.#assertFunds(asset, amount),
+      this.#partyKeys(keyIndex),
+      this.#tips(),
+    ])
+    const startHeights = tips.heights
     const result = await node.take({
       orderId: params.orderId,
       amount: params.amount,
@@ -192,12 +201,15 @@ export class Trader {
     const makerAsset = take.order.side === 'sell' ? take.market.base : take.market.quote
     const makerAmount = take.order.side === 'sell' ? baseAmount : quoteAmount
     const keyIndex = store.allocateKeyIndex()
-    const [free, tips, makerKeys] = await Promise.all([
-      this.#free(makerAsset),
+    const [recentlyFree, tips, makerKeys] = await Promise.all([
+      this.#free(makerAsset, RECENT_FUNDS_MS),
       this.#tips(),
       this.#partyKeys(keyIndex),
     ])
-    if (free < makerAmount) return { refuse: 'insufficient-funds' }
+    // A recent view can only miss funds received since: it is read afresh before refusing.
+    if (recentlyFree < makerAmount && (await this.#free(makerAsset)) < makerAmount) {
+      return { refuse: 'insufficient-funds' }
+    }
     const terms: TakeTerms = {
       orderId: take.order.id,
       baseAmount,
@@ -254,9 +266,12 @@ export class Trader {
     }
   }
 
-  /** What we hold of `asset` minus what active swaps have promised but not yet locked. */
-  async #free(asset: string): Promise<bigint> {
-    const spendable = await this.#options.adapters[chainOf(asset)].spendable(asset)
+  /**
+   * What we hold of `asset` minus what active swaps have promised but not yet locked; `maxAgeMs`: a wallet
+   * view read at most this long ago will do (LegAdapter.spendable).
+   */
+  async #free(asset: string, maxAgeMs = 0): Promise<bigint> {
+    const spendable = await this.#options.adapters[chainOf(asset)].spendable(asset, { maxAgeMs })
     let promised = 0n
     for (const own of this.#promised.values()) if (own.asset === asset) promised += own.amount
     return spendable - promised

@@ -176,8 +176,11 @@ export interface LegAdapter {
   feeRate(): Promise<bigint>
   /** Our keys on this chain for the swap using `keyIndex` (Bitcoin: the swap key; EVM: our address). */
   partyKey(keyIndex: number): Promise<{ btcPubkey?: Uint8Array; evmAddress?: string }>
-  /** Base units of `asset` we could lock now (spendable balance). */
-  spendable(asset: string): Promise<bigint>
+  /**
+   * Base units of `asset` we could lock now (spendable balance). `maxAgeMs`: a view of the wallet read at
+   * most this long ago will do; it can miss only funds received since (our own spends count at once).
+   */
+  spendable(asset: string, options?: { maxAgeMs?: number }): Promise<bigint>
 }
 
 /** One entry of a swap's history, shown to the user ("what happened when"). */

@@ -228,13 +228,13 @@ export class BitcoinLegAdapter implements LegAdapter {
    * Spendable sats: coins that are confirmed (or our own change), mature and not held by a lock, plus the
    * change of locks signed but not yet broadcast (it is ours the moment they go out).
    */
-  async spendable(asset: string): Promise<bigint> {
+  async spendable(asset: string, options: { maxAgeMs?: number } = {}): Promise<bigint> {
     if (asset !== 'BTC') {
       throw new SwarmswapError('INVALID_ARGUMENT', `the Bitcoin adapter holds BTC only, not ${asset}`, {
         details: { asset },
       })
     }
-    const coins = await this.wallet.listCoins()
+    const coins = await this.wallet.listCoins({ maxSyncAgeMs: options.maxAgeMs ?? 0 })
     const free = coins.reduce((sum, coin) => (coin.spendable ? sum + coin.value : sum), 0n)
     let change = 0n
     for (const held of this.unbroadcastLocks.values()) change += held.change
