@@ -80,6 +80,13 @@ type EvmSpendEvent = Exclude<EvmHtlcEvent, { kind: 'locked' }>
 const txHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/)
 
 /**
+ * How long the node's fee data is reused, ms: it moves at most once a block, and the max fee it gives already
+ * allows the base fee to double, so a second-old reading still gets a transaction in; a claim should not wait
+ * on three reads for it.
+ */
+const FEE_DATA_AGE_MS = 1000
+
+/**
  * The swap engine's LegAdapter for the EVM chain: one HTLC contract, one account (`wallet`). Transactions
  * are signed with explicit nonces and fees and never broadcast by sign*, so the engine can store them
  * first (write-ahead). Nonces come from one mutex per adapter: the next is the larger of our own counter
@@ -94,6 +101,8 @@ export class EvmLegAdapter implements LegAdapter {
   /** The nonce after the last one we signed; undefined after a resync (the node's pending count rules). */
   private nextNonce: number | undefined
   private nonceLock: Promise<unknown> = Promise.resolve()
+  /** The last fee data read and when (performance.now()); shared by concurrent readers while in flight. */
+  private feeData: { fees: Promise<Fees>; at: number } | null = null
 
   constructor(options: EvmLegAdapterOptions) {
     this.provider = options.provider
@@ -354,7 +363,19 @@ export class EvmLegAdapter implements LegAdapter {
     }
   }
 
+  /** Today's EIP-1559 fees, read at most every FEE_DATA_AGE_MS (a failed read is not kept). */
   private async fees(): Promise<Fees> {
+    const known = this.feeData
+    if (known !== null && performance.now() - known.at < FEE_DATA_AGE_MS) return await known.fees
+    const reading = { fees: this.readFees(), at: performance.now() }
+    this.feeData = reading
+    reading.fees.catch(() => {
+      if (this.feeData === reading) this.feeData = null
+    })
+    return await reading.fees
+  }
+
+  private async readFees(): Promise<Fees> {
     const { maxFeePerGas, maxPriorityFeePerGas } = await this.provider.getFeeData()
     if (maxFeePerGas === null || maxPriorityFeePerGas === null) {
       throw new SwarmswapError('BAD_DATA', 'the EVM node reports no EIP-1559 fees')
