@@ -26,6 +26,7 @@ import type {
 } from '../types.js'
 import { classifyRejection } from './bitcoin-rejections.js'
 import { BitcoinChainWatcher, type ChainSnapshot, type WatchedOutput } from './bitcoin-watcher.js'
+import { sharedRead } from './shared-read.js'
 
 /**
  * How old the wallet's last sync may be for a lock's coin selection, ms. The take's funds check synced it a
@@ -75,10 +76,14 @@ export class BitcoinLegAdapter implements LegAdapter {
     this.unbroadcastLocks.clear()
   }
 
-  async tip(): Promise<ChainTip> {
+  tip(): Promise<ChainTip> {
+    return this.bestBlock()
+  }
+
+  private readonly bestBlock = sharedRead(async () => {
     const info = await this.rpc.getBlockchainInfo()
     return { height: info.blocks, time: info.medianTime }
-  }
+  })
 
   async observe(leg: LegTerms, fromHeight: number): Promise<LegState> {
     const htlc = this.htlcOf(leg)

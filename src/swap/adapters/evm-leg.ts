@@ -32,6 +32,7 @@ import type {
 } from '../types.js'
 import { classifySendRefusal, nodeRpcError, toRpcFailure } from './evm-rpc-errors.js'
 import { evmSwapTerms, evmTokenOf } from './evm-terms.js'
+import { sharedRead } from './shared-read.js'
 
 export interface EvmLegAdapterOptions {
   provider: JsonRpcProvider
@@ -115,13 +116,18 @@ export class EvmLegAdapter implements LegAdapter {
     return getAddress(this.wallet.address)
   }
 
-  async tip(): Promise<ChainTip> {
-    return await this.rpc('read the tip', async () => {
-      const block = await this.provider.getBlock('latest')
-      if (block === null) throw new SwarmswapError('BAD_DATA', 'the EVM node has no latest block')
-      return { height: block.number, time: block.timestamp }
-    })
+  tip(): Promise<ChainTip> {
+    return this.latestBlock()
   }
+
+  private readonly latestBlock = sharedRead(
+    async () =>
+      await this.rpc('read the tip', async () => {
+        const block = await this.provider.getBlock('latest')
+        if (block === null) throw new SwarmswapError('BAD_DATA', 'the EVM node has no latest block')
+        return { height: block.number, time: block.timestamp }
+      }),
+  )
 
   async observe(leg: LegTerms, fromHeight: number): Promise<LegState> {
     const terms = evmSwapTerms(leg)
