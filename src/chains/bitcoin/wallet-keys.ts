@@ -66,6 +66,8 @@ export class Bip84Account {
   readonly path: string
   private readonly node: BIP32Interface
   private readonly branches = new Map<number, BIP32Interface>()
+  /** Derived keys by `branch/index`: a swap's key is used on every read and signature, and deriving costs. */
+  private readonly children = new Map<string, BIP32Interface>()
 
   constructor(seed: Uint8Array, network: bitcoin.networks.Network, account = 0) {
     checkIndex(account, 'account')
@@ -88,12 +90,17 @@ export class Bip84Account {
 
   private child(branch: number, index: number): BIP32Interface {
     checkIndex(index, 'key index')
+    const path = `${branch}/${index}`
+    const known = this.children.get(path)
+    if (known !== undefined) return known
     let node = this.branches.get(branch)
     if (node === undefined) {
       node = this.node.derive(branch)
       this.branches.set(branch, node)
     }
-    return node.derive(index)
+    const child = node.derive(index)
+    this.children.set(path, child)
+    return child
   }
 
   /** Compressed public key of an address key. */

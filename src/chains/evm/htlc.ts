@@ -18,7 +18,7 @@ import { z } from 'zod'
 import { SwarmswapError } from '../../errors.js'
 import { loadArtifact } from './artifacts.js'
 import { decodeRevert } from './revert.js'
-import { type EvmSwapTerms, normalizeTerms, packRecipientAndDeadline, swapKey } from './terms.js'
+import { checksummed, type EvmSwapTerms, normalizeTerms, packRecipientAndDeadline, swapKey } from './terms.js'
 
 export type EvmSwapState = 'empty' | 'locked' | 'claimed' | 'refunded'
 
@@ -244,7 +244,7 @@ export class EvmHtlc {
     const args = lockedArgs.parse(this.interface.decodeEventLog('Locked', log.data, log.topics).toObject())
     const terms = normalizeTerms(args)
     return {
-      contractAddress: getAddress(log.address),
+      contractAddress: checksummed(log.address),
       terms,
       key: swapKey(terms),
       txHash: log.transactionHash,

@@ -25,9 +25,32 @@ function invalid(field: keyof EvmSwapTerms, message: string): SwarmswapError {
   return new SwarmswapError('INVALID_ARGUMENT', `swap terms: ${field} ${message}`, { details: { field } })
 }
 
+/** How many results each memo below keeps before it starts again. */
+const MEMO_LIMIT = 4096
+const checksums = new Map<string, string>()
+const keys = new Map<string, string>()
+
+/**
+ * `compute()`, remembered by `input`: a swap's terms are checked and keyed on every read of its leg, and each
+ * address checksum and key costs a keccak. Only for pure functions of `input`.
+ */
+function memo(cache: Map<string, string>, input: string, compute: () => string): string {
+  const known = cache.get(input)
+  if (known !== undefined) return known
+  const value = compute()
+  if (cache.size >= MEMO_LIMIT) cache.clear()
+  cache.set(input, value)
+  return value
+}
+
+/** The EIP-55 checksummed form of an address; throws as ethers' getAddress does. */
+export function checksummed(value: string): string {
+  return memo(checksums, value, () => getAddress(value))
+}
+
 function address(field: keyof EvmSwapTerms, value: string): string {
   try {
-    return getAddress(value)
+    return checksummed(value)
   } catch (cause) {
     throw new SwarmswapError('INVALID_ARGUMENT', `swap terms: ${field} is not an address`, {
       cause,
@@ -64,16 +87,8 @@ export function normalizeTerms(terms: EvmSwapTerms): EvmSwapTerms {
 /** The contract's storage key of a swap: keccak256(abi.encode(hashlock, sender, recipient, token, amount, deadline)). */
 export function swapKey(terms: EvmSwapTerms): string {
   const t = normalizeTerms(terms)
-  return keccak256(
-    AbiCoder.defaultAbiCoder().encode(KEY_TYPES, [
-      t.hashlock,
-      t.sender,
-      t.recipient,
-      t.token,
-      t.amount,
-      t.deadline,
-    ]),
-  )
+  const fields = [t.hashlock, t.sender, t.recipient, t.token, t.amount, t.deadline] as const
+  return memo(keys, fields.join(' '), () => keccak256(AbiCoder.defaultAbiCoder().encode(KEY_TYPES, fields)))
 }
 
 /** The contract's calldata word `deadline << 160 | recipient` (one word instead of two saves ~130 gas). */

@@ -36,6 +36,9 @@ const LOCK_SYNC_AGE_MS = 1000
 /** How long the node's fee estimate is reused, ms: it moves with blocks; a claim should not wait on it. */
 const FEE_ESTIMATE_AGE_MS = 1000
 
+/** How many legs' HTLCs are remembered before the memo starts again. */
+const HTLC_MEMO_LIMIT = 4096
+
 export interface BitcoinLegAdapterOptions {
   wallet: BitcoinWallet
   rpc: BitcoinRpc
@@ -59,6 +62,8 @@ export class BitcoinLegAdapter implements LegAdapter {
   private readonly unbroadcastLocks = new Map<string, { tag: string; change: bigint }>()
   /** signLock calls, one at a time: coin selection and reservation must not interleave. */
   private signing: Promise<unknown> = Promise.resolve()
+  /** Each leg's HTLC by its terms: every read and signature of a leg needs it, and building it hashes. */
+  private readonly htlcs = new Map<string, LegHtlc>()
   /** The node's last fee estimate, sat/vB, and when it was asked for (performance.now()). */
   private feeEstimate: { rate: bigint; at: number } | null = null
 
@@ -296,6 +301,11 @@ export class BitcoinLegAdapter implements LegAdapter {
     if (leg.amount <= 0n) {
       throw new SwarmswapError('INVALID_ARGUMENT', `a leg amount must be positive, got ${leg.amount}`)
     }
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+    const id = [leg.hashlock, leg.recipient.btcPubkey, leg.sender.btcPubkey].map(hex).join(' ')
+    const key = `${id} ${leg.deadline}`
+    const known = this.htlcs.get(key)
+    if (known !== undefined) return known
     const witnessScript = htlcScript({
       sha256Hashlock: leg.hashlock,
       claimPubkey: leg.recipient.btcPubkey,
@@ -303,7 +313,10 @@ export class BitcoinLegAdapter implements LegAdapter {
       deadline: leg.deadline,
     })
     const { scriptPubKey } = htlcOutput(witnessScript, bitcoinNetwork(this.network))
-    return { witnessScript, scriptPubKey, scriptPubKeyHex: Buffer.from(scriptPubKey).toString('hex') }
+    const htlc = { witnessScript, scriptPubKey, scriptPubKeyHex: hex(scriptPubKey) }
+    if (this.htlcs.size >= HTLC_MEMO_LIMIT) this.htlcs.clear()
+    this.htlcs.set(key, htlc)
+    return htlc
   }
 
   /** Refuses to lock, claim or refund with a key the leg does not name: the coins could be lost. */

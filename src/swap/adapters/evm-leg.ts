@@ -1,5 +1,4 @@
 import {
-  getAddress,
   getBytes,
   hexlify,
   Interface,
@@ -16,7 +15,7 @@ import { z } from 'zod'
 import { auditEvmLock } from '../../chains/evm/audit.js'
 import { EvmHtlc, type EvmHtlcEvent, type EvmLockEvent, type EvmLockFound } from '../../chains/evm/htlc.js'
 import { decodeRevert } from '../../chains/evm/revert.js'
-import { type EvmSwapTerms, swapKey } from '../../chains/evm/terms.js'
+import { checksummed, type EvmSwapTerms, swapKey } from '../../chains/evm/terms.js'
 import { Erc20 } from '../../chains/evm/token.js'
 import { isSwarmswapError, SwarmswapError } from '../../errors.js'
 import type {
@@ -113,7 +112,7 @@ export class EvmLegAdapter implements LegAdapter {
   }
 
   private get address(): string {
-    return getAddress(this.wallet.address)
+    return checksummed(this.wallet.address)
   }
 
   tip(): Promise<ChainTip> {
@@ -358,7 +357,7 @@ export class EvmLegAdapter implements LegAdapter {
   }
 
   private assertOurs(address: string, action: string, field: string): void {
-    if (getAddress(address) !== this.address) {
+    if (checksummed(address) !== this.address) {
       throw new SwarmswapError(
         'INVALID_ARGUMENT',
         `cannot ${action}: the ${field} ${address} is not our address`,
