@@ -31,9 +31,10 @@ export const DEFAULT_SWAP_BENCH: SwapBenchSettings = {
   swaps: 20,
   floorRepetitions: 20,
   concurrent: 50,
-  // A tip poll every 10 ms (measured: 10 ms 683, 20 ms 740, 50 ms 948, 100 ms 1149 ms swap p50); the idle tick
-  // only matters when nothing moves.
-  timing: { pollMs: 10, idleTickMs: 1000 },
+  // A tip poll every 50 ms: each hand-off now comes with a nudge, so polling is only the fallback, and a faster
+  // poll costs more than it saves on two cores (measured, swap p50 in 4 runs each: 50 ms 141-152, 10 ms 151-187).
+  // The idle tick only matters when nothing moves.
+  timing: { pollMs: 50, idleTickMs: 1000 },
   chains: 'child-process',
 }
 
