@@ -64,8 +64,6 @@ export class BitcoinLegAdapter implements LegAdapter {
   private signing: Promise<unknown> = Promise.resolve()
   /** Each leg's HTLC by its terms: every read and signature of a leg needs it, and building it hashes. */
   private readonly htlcs = new Map<string, LegHtlc>()
-  /** The node's last fee estimate, sat/vB, and when it was asked for (performance.now()). */
-  private feeEstimate: { rate: bigint; at: number } | null = null
 
   constructor(options: BitcoinLegAdapterOptions) {
     this.wallet = options.wallet
@@ -221,14 +219,13 @@ export class BitcoinLegAdapter implements LegAdapter {
   }
 
   /** The wallet's fee rate (the node's estimate), read at most every FEE_ESTIMATE_AGE_MS. */
-  async feeRate(): Promise<bigint> {
-    const known = this.feeEstimate
-    if (known !== null && performance.now() - known.at < FEE_ESTIMATE_AGE_MS) return known.rate
-    const at = performance.now()
-    const rate = await this.wallet.feeRate()
-    this.feeEstimate = { rate, at }
-    return rate
+  feeRate(): Promise<bigint> {
+    return this.feeEstimate()
   }
+
+  private readonly feeEstimate = sharedRead(async () => await this.wallet.feeRate(), {
+    reuseMs: FEE_ESTIMATE_AGE_MS,
+  })
 
   async partyKey(keyIndex: number): Promise<{ btcPubkey: Uint8Array }> {
     return { btcPubkey: this.wallet.swapKey(keyIndex).publicKey }

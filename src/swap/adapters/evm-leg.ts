@@ -101,8 +101,6 @@ export class EvmLegAdapter implements LegAdapter {
   /** The nonce after the last one we signed; undefined after a resync (the node's pending count rules). */
   private nextNonce: number | undefined
   private nonceLock: Promise<unknown> = Promise.resolve()
-  /** The last fee data read and when (performance.now()); shared by concurrent readers while in flight. */
-  private feeData: { fees: Promise<Fees>; at: number } | null = null
 
   constructor(options: EvmLegAdapterOptions) {
     this.provider = options.provider
@@ -368,25 +366,17 @@ export class EvmLegAdapter implements LegAdapter {
     }
   }
 
-  /** Today's EIP-1559 fees, read at most every FEE_DATA_AGE_MS (a failed read is not kept). */
-  private async fees(): Promise<Fees> {
-    const known = this.feeData
-    if (known !== null && performance.now() - known.at < FEE_DATA_AGE_MS) return await known.fees
-    const reading = { fees: this.readFees(), at: performance.now() }
-    this.feeData = reading
-    reading.fees.catch(() => {
-      if (this.feeData === reading) this.feeData = null
-    })
-    return await reading.fees
-  }
-
-  private async readFees(): Promise<Fees> {
-    const { maxFeePerGas, maxPriorityFeePerGas } = await this.provider.getFeeData()
-    if (maxFeePerGas === null || maxPriorityFeePerGas === null) {
-      throw new SwarmswapError('BAD_DATA', 'the EVM node reports no EIP-1559 fees')
-    }
-    return { maxFeePerGas, maxPriorityFeePerGas }
-  }
+  /** Today's EIP-1559 fees, read at most every FEE_DATA_AGE_MS. */
+  private readonly fees = sharedRead(
+    async (): Promise<Fees> => {
+      const { maxFeePerGas, maxPriorityFeePerGas } = await this.provider.getFeeData()
+      if (maxFeePerGas === null || maxPriorityFeePerGas === null) {
+        throw new SwarmswapError('BAD_DATA', 'the EVM node reports no EIP-1559 fees')
+      }
+      return { maxFeePerGas, maxPriorityFeePerGas }
+    },
+    { reuseMs: FEE_DATA_AGE_MS },
+  )
 
   private async signOne(tx: Unsigned): Promise<SignedTx> {
     return await this.rpc(`sign the ${tx.purpose}`, async () => {

@@ -1,15 +1,27 @@
+import { performance } from 'node:perf_hooks'
+
 /**
- * Shares one in-flight read among concurrent callers: one that asks while a read runs gets that read's answer
- * instead of starting another. Only for reads where an answer to a request sent a moment before the caller
- * asked is as good as a new one: a chain tip, which the engine already takes from a poll up to pollMs old.
- * A swap's step reads the same tip for the engine, for its observation and for its pending transactions.
+ * Shares one read among callers: one that asks while a read runs gets that read's answer instead of starting
+ * another, and with `reuseMs` an answer is also given again until that long after its read started. Only for
+ * reads where an answer a moment old is as good as a new one: a chain tip (the engine already takes one
+ * polled up to pollMs ago; a swap's step reads it for the engine, its observation and its pending
+ * transactions) or a fee estimate. A failed read is never given again.
  */
-export function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
-  let running: Promise<T> | null = null
+export function sharedRead<T>(read: () => Promise<T>, options: { reuseMs?: number } = {}): () => Promise<T> {
+  const reuseMs = options.reuseMs ?? 0
+  let last: { answer: Promise<T>; at: number; settled: boolean } | null = null
   return () => {
-    running ??= read().finally(() => {
-      running = null
-    })
-    return running
+    if (last !== null && (!last.settled || performance.now() - last.at < reuseMs)) return last.answer
+    const reading = { answer: read(), at: performance.now(), settled: false }
+    last = reading
+    reading.answer.then(
+      () => {
+        reading.settled = true
+      },
+      () => {
+        if (last === reading) last = null
+      },
+    )
+    return reading.answer
   }
 }

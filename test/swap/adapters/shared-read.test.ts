@@ -36,3 +36,12 @@ test('a failed read fails its sharers and is not kept', async (t) => {
   pending[1]?.resolve(1)
   t.is(await again, 1)
 })
+
+test('with reuseMs, an answer is given again until that long after its read started', async (t) => {
+  let reads = 0
+  const read = sharedRead(async () => ++reads, { reuseMs: 200 })
+  t.is(await read(), 1)
+  t.is(await read(), 1, 'reused within reuseMs')
+  await new Promise((resolve) => setTimeout(resolve, 250))
+  t.is(await read(), 2, 'read again after reuseMs')
+})
