@@ -49,21 +49,24 @@ test('two markets and two networks on one DHT never see each other', async (t) =
   const ethOrder = await place(ethA, BTC_ETH)
   const tokenOrder = await place(tokenA, BTC_TOKEN)
   const testOrder = await place(testA, TESTNET_BTC_ETH)
-  await ethB.book(BTC_ETH).waitFor((b) => b.has(orderIdHex(ethOrder)), 30_000)
-  await tokenB.book(BTC_TOKEN).waitFor((b) => b.has(orderIdHex(tokenOrder)), 30_000)
-  await testB.book(TESTNET_BTC_ETH).waitFor((b) => b.has(orderIdHex(testOrder)), 30_000)
-  await both.book(BTC_ETH).waitFor((b) => b.size === 1, 30_000)
-  await both.book(BTC_TOKEN).waitFor((b) => b.size === 1, 30_000)
-
-  for (const [node, market] of [
-    [ethB, BTC_ETH],
-    [tokenB, BTC_TOKEN],
-    [testB, TESTNET_BTC_ETH],
+  // Each book is read right after it holds its expected order: a connection that is dropped and dialled again
+  // (Hyperswarm's duplicate-connection race, docs/PROTOCOL.md section 9) empties a book for a few seconds, and
+  // that must not read as isolation failing. An order of another market or network would be there beside it.
+  for (const [node, market, order] of [
+    [ethB, BTC_ETH, ethOrder],
+    [tokenB, BTC_TOKEN, tokenOrder],
+    [testB, TESTNET_BTC_ETH, testOrder],
+    [both, BTC_ETH, ethOrder],
+    [both, BTC_TOKEN, tokenOrder],
   ] as const) {
-    t.is(node.book(market).size, 1, `${marketId(market)} holds only its own order`)
+    const book = node.book(market)
+    await book.waitFor((b) => b.has(orderIdHex(order)), 30_000)
+    t.deepEqual(
+      [...book.bids(), ...book.asks()].map((e) => orderIdHex(e.order)),
+      [orderIdHex(order)],
+      `${marketId(market)} holds only its own order`,
+    )
   }
-  t.true(both.book(BTC_ETH).has(orderIdHex(ethOrder)))
-  t.true(both.book(BTC_TOKEN).has(orderIdHex(tokenOrder)))
   t.throws(() => ethB.book(BTC_TOKEN), { code: 'NOT_FOUND' } as never)
   // The testnet pair never even connects to a regtest node: the network is part of the topic.
   await waitUntil(() => testB.peers().length >= 1, 30_000, 'the testnet pair to connect')
