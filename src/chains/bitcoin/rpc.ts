@@ -3,6 +3,7 @@ import { isInteger, isSafeNumber, LosslessNumber, parse } from 'lossless-json'
 import { z } from 'zod'
 import { SwarmswapError } from '../../errors.js'
 import { btcToSats } from './rpc-amount.js'
+import { PostFailure, type PostReply, RpcTransport } from './rpc-transport.js'
 
 export type BitcoinRpcAuth = { user: string; password: string } | { cookieFile: string }
 
@@ -144,12 +145,14 @@ export class BitcoinRpc {
   private readonly url: string
   private readonly auth: BitcoinRpcAuth
   private readonly timeoutMs: number
+  private readonly transport: RpcTransport
   private nextId = 1
 
   constructor(options: BitcoinRpcOptions) {
     this.url = options.url
     this.auth = options.auth
     this.timeoutMs = options.timeoutMs ?? 30_000
+    this.transport = new RpcTransport(this.url, this.timeoutMs)
   }
 
   /** One JSON-RPC call; `schema` validates (and may transform) the result. */
@@ -297,28 +300,19 @@ export class BitcoinRpc {
     return { status, json, text }
   }
 
-  private async post(method: string, body: string): Promise<{ status: number; text: string }> {
+  private async post(method: string, body: string): Promise<PostReply> {
     const authorization = `Basic ${Buffer.from(await this.credentials()).toString('base64')}`
     try {
-      const response = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization },
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      })
-      return { status: response.status, text: await response.text() }
+      return await this.transport.post(body, authorization)
     } catch (error) {
-      if (error instanceof Error && error.name === 'TimeoutError') {
-        throw new SwarmswapError(
-          'TIMEOUT',
-          `${method}: no answer from ${this.url} within ${this.timeoutMs} ms`,
-          {
-            cause: error,
-            details: { method, timeoutMs: this.timeoutMs },
-          },
-        )
+      if (!(error instanceof PostFailure)) throw error
+      if (error.kind === 'timeout') {
+        throw new SwarmswapError('TIMEOUT', `${method}: ${error.message}`, {
+          cause: error,
+          details: { method, timeoutMs: this.timeoutMs },
+        })
       }
-      throw new SwarmswapError('RPC_UNREACHABLE', `${method}: cannot reach ${this.url}: ${describe(error)}`, {
+      throw new SwarmswapError('RPC_UNREACHABLE', `${method}: ${error.message}`, {
         cause: error,
         details: { method, url: this.url },
       })
@@ -397,10 +391,4 @@ function rpcError(method: string, rpcCode: number, message: string): SwarmswapEr
   return new SwarmswapError('RPC_ERROR', `${method}: ${message} (${rpcCode})`, {
     details: { rpcCode, method, message },
   })
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
-  return `${error.message}${cause}`
 }
