@@ -104,6 +104,9 @@ export function offerDeadlines(policy: TimelockPolicy, now: number): Deadlines {
 /**
  * Why a taker refuses offered deadlines at `now`, or null. The taker's window must leave room to lock, not
  * exceed what it agreed to tie its funds up for, and the maker's lock must last at least twice the taker's.
+ * Each bound gives clockToleranceSeconds: the maker fixed the deadlines at its own `now`, and a taker whose
+ * clock (or chain tip) is a second behind sees a taker window a second longer, so without the tolerance it
+ * would find the maker's lock too short for every honest offer.
  */
 export function deadlineProblem(policy: TimelockPolicy, offered: Deadlines, now: number): string | null {
   const takerWindow = offered.takerDeadline - now
@@ -111,7 +114,7 @@ export function deadlineProblem(policy: TimelockPolicy, offered: Deadlines, now:
   if (takerWindow < policy.minTakerWindowSeconds + policy.clockToleranceSeconds)
     return 'taker-deadline-too-soon'
   if (takerWindow > policy.takerLockSeconds + policy.clockToleranceSeconds) return 'taker-deadline-too-late'
-  if (makerWindow < 2 * takerWindow) return 'maker-deadline-too-short'
+  if (makerWindow + policy.clockToleranceSeconds < 2 * takerWindow) return 'maker-deadline-too-short'
   if (makerWindow > policy.makerLockSeconds + policy.clockToleranceSeconds) return 'maker-deadline-too-late'
   return null
 }
