@@ -198,7 +198,13 @@ export class EvmLegAdapter implements LegAdapter {
     const terms = evmSwapTerms(leg)
     this.assertOurs(terms.sender, 'lock', 'sender')
     return await this.rpc('sign the lock', async () => {
-      const [fees, ethBalance] = await Promise.all([this.fees(), this.provider.getBalance(this.address)])
+      // The pending nonce is read beside the balances instead of after them (sign takes the higher of it and
+      // our own counter, so an early read is as good).
+      const [fees, ethBalance, pendingCount] = await Promise.all([
+        this.fees(),
+        this.provider.getBalance(this.address),
+        this.pendingCount(),
+      ])
       const txs: Unsigned[] = []
       if (terms.token !== ZeroAddress) {
         const token = new Erc20(terms.token, this.provider)
@@ -220,7 +226,7 @@ export class EvmLegAdapter implements LegAdapter {
       const gas = txs.reduce((sum, tx) => sum + tx.gasLimit * fees.maxFeePerGas, 0n)
       const ethNeeded = gas + (terms.token === ZeroAddress ? terms.amount : 0n)
       if (ethBalance < ethNeeded) throw insufficient('ETH', ethNeeded, ethBalance)
-      return await this.sign(txs, fees)
+      return await this.sign(txs, { fees, pendingCount })
     })
   }
 
@@ -388,14 +394,16 @@ export class EvmLegAdapter implements LegAdapter {
 
   /**
    * Signs `txs` with consecutive nonces, in order; the counter moves only once all are signed. Without
-   * `given` fees, today's are read beside the nonce.
+   * `given` fees and node's pending transaction count, they are read (at once) here.
    */
-  private async sign(txs: Unsigned[], given?: Fees): Promise<SignedTx[]> {
+  private async sign(
+    txs: Unsigned[],
+    given: { fees: Fees; pendingCount: number } | null = null,
+  ): Promise<SignedTx[]> {
     return await this.exclusive(async () => {
-      const [pending, fees] = await Promise.all([
-        this.provider.getTransactionCount(this.address, 'pending'),
-        given ?? this.fees(),
-      ])
+      const [pending, fees] = given
+        ? [given.pendingCount, given.fees]
+        : await Promise.all([this.pendingCount(), this.fees()])
       const first = Math.max(this.nextNonce ?? 0, pending)
       const signed = await Promise.all(
         txs.map(async (tx, i): Promise<SignedTx> => {
@@ -422,6 +430,11 @@ export class EvmLegAdapter implements LegAdapter {
       this.nextNonce = first + txs.length
       return signed
     })
+  }
+
+  /** How many transactions of ours the node knows, mempool included: the next nonce as far as it knows. */
+  private pendingCount(): Promise<number> {
+    return this.provider.getTransactionCount(this.address, 'pending')
   }
 
   /** Runs `fn` alone among this adapter's nonce users, in call order. */
