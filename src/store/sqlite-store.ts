@@ -19,6 +19,8 @@ export interface SqliteStoreOptions {
 }
 
 const OFFENCES: ReadonlySet<PeerOffence> = new Set(['backed-out', 'bad-lock', 'protocol'])
+/** Key indexes reserved per durable write; a crash skips the rest of a block. */
+const KEY_INDEX_BLOCK = 16
 /** How long a write waits for another connection's lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000
 
@@ -44,8 +46,11 @@ function prepare(db: Database.Database) {
     history: db.prepare<[number], { record: string }>(
       'SELECT record FROM swaps WHERE final = 1 ORDER BY created_at DESC, rowid DESC LIMIT ?',
     ),
-    allocateKeyIndex: db.prepare<[], { allocated: number }>(
-      'UPDATE key_index SET next = next + 1 WHERE singleton = 0 RETURNING next - 1 AS allocated',
+    reserveKeyIndexes: db.prepare<[number, number], { first: number }>(
+      'UPDATE key_index SET next = next + ? WHERE singleton = 0 RETURNING next - ? AS first',
+    ),
+    returnKeyIndexes: db.prepare<[number, number]>(
+      'UPDATE key_index SET next = ? WHERE singleton = 0 AND next = ?',
     ),
     recordOffence: db.prepare<[string, string, number]>(
       'INSERT INTO peer_offences (peer, offence, at) VALUES (?, ?, ?)',
@@ -88,6 +93,8 @@ function assertTime(value: number, field: string): void {
 export class SqliteStore implements SwapStore, ReputationStore {
   readonly path: string
   readonly #now: () => number
+  /** Key indexes reserved on disk and not handed out yet: [next, end). */
+  #keyIndexes = { next: 0, end: 0 }
   #db: Database.Database | null = null
   #sql: Statements | null = null
   #opening: Promise<void> | null = null
@@ -107,6 +114,10 @@ export class SqliteStore implements SwapStore, ReputationStore {
   /** Safe to call twice, and before ready(). */
   async close(): Promise<void> {
     this.#closed = true
+    // Unused reserved indexes go back, unless another store on the file reserved after ours.
+    const { next, end } = this.#keyIndexes
+    if (next < end) this.#sql?.returnKeyIndexes.run(next, end)
+    this.#keyIndexes = { next: 0, end: 0 }
     this.#sql = null
     this.#db?.close()
     this.#db = null
@@ -205,11 +216,19 @@ export class SqliteStore implements SwapStore, ReputationStore {
     return sql.history.all(sqlLimit(options.limit)).map((row) => decodeSwapRecord(row.record))
   }
 
-  /** 0, 1, 2, ... across restarts; an index is never returned twice, even if its swap is never stored. */
+  /**
+   * 0, 1, 2, ... across restarts; an index is never returned twice, even if its swap is never stored. Indexes
+   * are reserved on disk KEY_INDEX_BLOCK at a time, so most swaps cost no durable write for theirs; close()
+   * gives the unused ones back, and a crash skips them.
+   */
   allocateKeyIndex(): number {
-    const row = this.#statements().allocateKeyIndex.get()
-    if (row === undefined) throw new SwarmswapError('INTERNAL', 'key index counter row is missing')
-    return row.allocated
+    const sql = this.#statements()
+    if (this.#keyIndexes.next === this.#keyIndexes.end) {
+      const row = sql.reserveKeyIndexes.get(KEY_INDEX_BLOCK, KEY_INDEX_BLOCK)
+      if (row === undefined) throw new SwarmswapError('INTERNAL', 'key index counter row is missing')
+      this.#keyIndexes = { next: row.first, end: row.first + KEY_INDEX_BLOCK }
+    }
+    return this.#keyIndexes.next++
   }
 
   /** Whether any stored swap, of any role and status, locks under this hashlock (SHA-256 of a secret). */

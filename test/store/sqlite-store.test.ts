@@ -203,6 +203,23 @@ test('key indexes start at 0 and are never reused, across reopens', async (t) =>
   )
 })
 
+test('key indexes are reserved in blocks: a store that never closed skips the rest of its block', async (t) => {
+  const path = await dbPath()
+  const crashed = await openStore(path)
+  t.deepEqual([crashed.allocateKeyIndex(), crashed.allocateKeyIndex()], [0, 1])
+  // Another store on the file while the first still holds its block (as after a crash, where it is lost).
+  const next = await openStore(path)
+  t.is(next.allocateKeyIndex(), 16, 'the first block stays reserved')
+  t.is(crashed.allocateKeyIndex(), 2, 'and its holder goes on within it')
+  // Closing the first gives nothing back: the counter has moved past its block.
+  await crashed.close()
+  t.is(next.allocateKeyIndex(), 17)
+  await next.close()
+  const reopened = await openStore(path)
+  t.is(reopened.allocateKeyIndex(), 18, 'the last store gave back what it did not use')
+  await reopened.close()
+})
+
 const MINUTE = 60_000
 const DAY = 24 * 60 * MINUTE
 const T = 1_900_000_000_000
