@@ -12,6 +12,7 @@ import { mnemonicToSeedSync, validateMnemonic } from '@scure/bip39'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
 import { BIP32Factory, type BIP32Interface } from 'bip32'
 import { SwarmswapError } from '../../errors.js'
+import { Memo } from '../../memo.js'
 import { bitcoin, ECPair, type ECPairInterface, ecc } from './ecc.js'
 
 const bip32 = BIP32Factory(ecc)
@@ -67,7 +68,7 @@ export class Bip84Account {
   private readonly node: BIP32Interface
   private readonly branches = new Map<number, BIP32Interface>()
   /** Derived keys by `branch/index`: a swap's key is used on every read and signature, and deriving costs. */
-  private readonly children = new Map<string, BIP32Interface>()
+  private readonly children = new Memo<BIP32Interface>()
 
   constructor(seed: Uint8Array, network: bitcoin.networks.Network, account = 0) {
     checkIndex(account, 'account')
@@ -90,17 +91,14 @@ export class Bip84Account {
 
   private child(branch: number, index: number): BIP32Interface {
     checkIndex(index, 'key index')
-    const path = `${branch}/${index}`
-    const known = this.children.get(path)
-    if (known !== undefined) return known
-    let node = this.branches.get(branch)
-    if (node === undefined) {
-      node = this.node.derive(branch)
-      this.branches.set(branch, node)
-    }
-    const child = node.derive(index)
-    this.children.set(path, child)
-    return child
+    return this.children.get(`${branch}/${index}`, () => {
+      let node = this.branches.get(branch)
+      if (node === undefined) {
+        node = this.node.derive(branch)
+        this.branches.set(branch, node)
+      }
+      return node.derive(index)
+    })
   }
 
   /** Compressed public key of an address key. */

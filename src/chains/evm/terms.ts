@@ -1,5 +1,6 @@
 import { AbiCoder, getAddress, isHexString, keccak256, ZeroAddress } from 'ethers'
 import { SwarmswapError } from '../../errors.js'
+import { Memo } from '../../memo.js'
 
 /** Everything that identifies one HTLC swap on the EVM; the contract keys its slot by a hash of all of it. */
 export interface EvmSwapTerms {
@@ -25,27 +26,16 @@ function invalid(field: keyof EvmSwapTerms, message: string): SwarmswapError {
   return new SwarmswapError('INVALID_ARGUMENT', `swap terms: ${field} ${message}`, { details: { field } })
 }
 
-/** How many results each memo below keeps before it starts again. */
-const MEMO_LIMIT = 4096
-const checksums = new Map<string, string>()
-const keys = new Map<string, string>()
-
 /**
- * `compute()`, remembered by `input`: a swap's terms are checked and keyed on every read of its leg, and each
- * address checksum and key costs a keccak. Only for pure functions of `input`.
+ * A swap's terms are checked and keyed on every read of its leg, and each address checksum and key costs a
+ * keccak: both are remembered.
  */
-function memo(cache: Map<string, string>, input: string, compute: () => string): string {
-  const known = cache.get(input)
-  if (known !== undefined) return known
-  const value = compute()
-  if (cache.size >= MEMO_LIMIT) cache.clear()
-  cache.set(input, value)
-  return value
-}
+const checksums = new Memo<string>()
+const keys = new Memo<string>()
 
 /** The EIP-55 checksummed form of an address; throws as ethers' getAddress does. */
 export function checksummed(value: string): string {
-  return memo(checksums, value, () => getAddress(value))
+  return checksums.get(value, () => getAddress(value))
 }
 
 function address(field: keyof EvmSwapTerms, value: string): string {
@@ -88,7 +78,7 @@ export function normalizeTerms(terms: EvmSwapTerms): EvmSwapTerms {
 export function swapKey(terms: EvmSwapTerms): string {
   const t = normalizeTerms(terms)
   const fields = [t.hashlock, t.sender, t.recipient, t.token, t.amount, t.deadline] as const
-  return memo(keys, fields.join(' '), () => keccak256(AbiCoder.defaultAbiCoder().encode(KEY_TYPES, fields)))
+  return keys.get(fields.join(' '), () => keccak256(AbiCoder.defaultAbiCoder().encode(KEY_TYPES, fields)))
 }
 
 /** The contract's calldata word `deadline << 160 | recipient` (one word instead of two saves ~130 gas). */

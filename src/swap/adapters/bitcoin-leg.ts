@@ -14,6 +14,7 @@ import type { BitcoinRpc } from '../../chains/bitcoin/rpc.js'
 import { parseTransaction } from '../../chains/bitcoin/transaction.js'
 import type { BitcoinWallet } from '../../chains/bitcoin/wallet.js'
 import { isSwarmswapError, SwarmswapError } from '../../errors.js'
+import { Memo } from '../../memo.js'
 import type {
   BroadcastOutcome,
   ChainTip,
@@ -37,7 +38,6 @@ const LOCK_SYNC_AGE_MS = 1000
 const FEE_ESTIMATE_AGE_MS = 1000
 
 /** How many legs' HTLCs are remembered before the memo starts again. */
-const HTLC_MEMO_LIMIT = 4096
 
 export interface BitcoinLegAdapterOptions {
   wallet: BitcoinWallet
@@ -63,7 +63,7 @@ export class BitcoinLegAdapter implements LegAdapter {
   /** signLock calls, one at a time: coin selection and reservation must not interleave. */
   private signing: Promise<unknown> = Promise.resolve()
   /** Each leg's HTLC by its terms: every read and signature of a leg needs it, and building it hashes. */
-  private readonly htlcs = new Map<string, LegHtlc>()
+  private readonly htlcs = new Memo<LegHtlc>()
 
   constructor(options: BitcoinLegAdapterOptions) {
     this.wallet = options.wallet
@@ -301,19 +301,16 @@ export class BitcoinLegAdapter implements LegAdapter {
     const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
     const id = [leg.hashlock, leg.recipient.btcPubkey, leg.sender.btcPubkey].map(hex).join(' ')
     const key = `${id} ${leg.deadline}`
-    const known = this.htlcs.get(key)
-    if (known !== undefined) return known
-    const witnessScript = htlcScript({
-      sha256Hashlock: leg.hashlock,
-      claimPubkey: leg.recipient.btcPubkey,
-      refundPubkey: leg.sender.btcPubkey,
-      deadline: leg.deadline,
+    return this.htlcs.get(key, () => {
+      const witnessScript = htlcScript({
+        sha256Hashlock: leg.hashlock,
+        claimPubkey: leg.recipient.btcPubkey,
+        refundPubkey: leg.sender.btcPubkey,
+        deadline: leg.deadline,
+      })
+      const { scriptPubKey } = htlcOutput(witnessScript, bitcoinNetwork(this.network))
+      return { witnessScript, scriptPubKey, scriptPubKeyHex: hex(scriptPubKey) }
     })
-    const { scriptPubKey } = htlcOutput(witnessScript, bitcoinNetwork(this.network))
-    const htlc = { witnessScript, scriptPubKey, scriptPubKeyHex: hex(scriptPubKey) }
-    if (this.htlcs.size >= HTLC_MEMO_LIMIT) this.htlcs.clear()
-    this.htlcs.set(key, htlc)
-    return htlc
   }
 
   /** Refuses to lock, claim or refund with a key the leg does not name: the coins could be lost. */
