@@ -39,6 +39,9 @@ export type Decision =
   /** `reason`: why the swap is being unwound (stored on the record, e.g. 'counterparty-never-locked'). */
   | { kind: 'refund'; ref: LockRef; reason: string }
 
+/** How the end of a swap by our confirmed claim is noted, whether decide or the engine sees it first. */
+export const CLAIM_CONFIRMED_NOTE = 'swap completed: our claim is confirmed'
+
 const wait = (reason: string): Decision => ({ kind: 'wait', reason })
 const advance = (status: SwapStatus, note: string, reason?: string): Decision =>
   reason === undefined ? { kind: 'advance', status, note } : { kind: 'advance', status, note, reason }
@@ -57,7 +60,7 @@ export function decide(record: SwapRecord, view: SwapView, policy: TimelockPolic
   // Outcomes read from the chain end the swap whatever the status says.
   if (counter.kind === 'claimed') {
     return counter.confirmations >= 1
-      ? advance('completed', 'swap completed: our claim is confirmed')
+      ? advance('completed', CLAIM_CONFIRMED_NOTE)
       : wait('claim in the mempool')
   }
   if (own.kind === 'refunded') {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { isSwarmswapError, SwarmswapError } from '../errors.js'
-import { type Decision, decide, type SwapView } from './decide.js'
+import { CLAIM_CONFIRMED_NOTE, type Decision, decide, type SwapView } from './decide.js'
 import { legsOf } from './legs.js'
 import { checkTimelockPolicy, type TimelockPolicy } from './policy.js'
 import { deriveSecret } from './secret.js'
@@ -245,7 +245,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
       while (!this.#closed) {
         try {
           const record = structuredClone(stored)
-          if (await this.#tendPending(record)) this.#save(record)
+          if ((await this.#tendPending(record)).changed) this.#save(record)
           break
         } catch (error) {
           this.#report(error, stored.id)
@@ -310,7 +310,14 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
   /** One decision for one swap; true when it changed something and another step may follow. */
   async #step(stored: SwapRecord): Promise<boolean> {
     const record = structuredClone(stored)
-    const pendingChanged = await this.#tendPending(record)
+    const tended = await this.#tendPending(record)
+    if (tended.confirmed.has('claim')) {
+      // Our claim of the counterparty's lock is confirmed: the swap has ended, whatever else the chains would
+      // show, so no reading of them is waited for.
+      await this.#act(record, { kind: 'advance', status: 'completed', note: CLAIM_CONFIRMED_NOTE })
+      return false
+    }
+    const pendingChanged = tended.changed
     const { own, counter } = legsOf(record)
     // The first step of a swap created here: we sign before we lock and have signed nothing, so our leg is
     // absent without reading it; so is, as far as a maker's first decision goes (lock), the taker's.
@@ -458,11 +465,13 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
 
   /**
    * Rebroadcasts what the node lost, forgets what confirmed or can never confirm, and replaces a Bitcoin claim
-   * or refund stuck at a low fee rate. True when the pending list changed.
+   * or refund stuck at a low fee rate. `changed` when the pending list changed; `confirmed`, the purposes of
+   * those that confirmed (and did not revert) now.
    */
-  async #tendPending(record: SwapRecord): Promise<boolean> {
+  async #tendPending(record: SwapRecord): Promise<{ changed: boolean; confirmed: Set<TxPurpose> }> {
     const before = record.pending.length
     const keep: SignedTx[] = []
+    const confirmed = new Set<TxPurpose>()
     // The statuses are independent reads, made at once; rebroadcasts still go out in order (approval, lock).
     const checked = await Promise.all(
       record.pending.map(async (tx) => ({ tx, status: await this.#options.adapters[tx.chain].txStatus(tx) })),
@@ -476,6 +485,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
       }
       if (status.kind === 'mined') {
         this.#note(record, `${tx.purpose} ${status.reverted ? 'reverted' : 'confirmed'}`, tx.txid, tx.chain)
+        if (!status.reverted) confirmed.add(tx.purpose)
         continue
       }
       if (status.kind === 'unknown') {
@@ -489,7 +499,7 @@ export class SwapEngine extends EventEmitter<SwapEngineEvents> {
     }
     record.pending = keep
     const bumped = await this.#bumpFee(record)
-    return bumped || keep.length !== before
+    return { changed: bumped || keep.length !== before, confirmed }
   }
 
   /** Confirmations after which a mined transaction of ours is forgotten: its leg's for a lock, one for a spend. */
