@@ -4,7 +4,11 @@ import { Memo } from '../src/memo.js'
 test('a memo computes each key once, and starts over past its limit', (t) => {
   const memo = new Memo<number>(2)
   let computed = 0
-  const square = (n: number) => memo.get(String(n), () => (computed++, n * n))
+  const square = (n: number) =>
+    memo.get(String(n), () => {
+      computed++
+      return n * n
+    })
   t.deepEqual([square(3), square(3), square(4), square(4)], [9, 9, 16, 16])
   t.is(computed, 2)
   t.is(square(5), 25, 'a third key clears the two before it')
