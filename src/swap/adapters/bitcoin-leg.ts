@@ -37,8 +37,6 @@ const LOCK_SYNC_AGE_MS = 1000
 /** How long the node's fee estimate is reused, ms: it moves with blocks; a claim should not wait on it. */
 const FEE_ESTIMATE_AGE_MS = 1000
 
-/** How many legs' HTLCs are remembered before the memo starts again. */
-
 export interface BitcoinLegAdapterOptions {
   wallet: BitcoinWallet
   rpc: BitcoinRpc
